@@ -1,0 +1,378 @@
+//! Accounts, roles and the permission policy. Every route asks [`Grants::allows`]; the
+//! matrix below is the one place that says which role may do what.
+
+use crate::error::{FieldError, Result, Validator};
+use crate::ids::{OrgId, UnitId, UserId};
+use crate::locale::Locale;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+use utoipa::ToSchema;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Supervisor,
+    SocialWorker,
+    WelfareWorker,
+    PeerSupporter,
+    Volunteer,
+    HotlineOperator,
+    /// Sees aggregate statistics only, never a person.
+    FunderViewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Admin,
+        Role::Supervisor,
+        Role::SocialWorker,
+        Role::WelfareWorker,
+        Role::PeerSupporter,
+        Role::Volunteer,
+        Role::HotlineOperator,
+        Role::FunderViewer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
+            Role::SocialWorker => "social_worker",
+            Role::WelfareWorker => "welfare_worker",
+            Role::PeerSupporter => "peer_supporter",
+            Role::Volunteer => "volunteer",
+            Role::HotlineOperator => "hotline_operator",
+            Role::FunderViewer => "funder_viewer",
+        }
+    }
+
+    /// Roles that only make sense agency-wide.
+    pub fn agency_wide_only(self) -> bool {
+        matches!(self, Role::Admin | Role::FunderViewer)
+    }
+
+    fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            Role::Admin => &[ViewUnits, ManageUnits, ManageUsers, ViewAudit],
+            Role::Supervisor => &[ViewUnits, ViewAudit],
+            Role::SocialWorker
+            | Role::WelfareWorker
+            | Role::PeerSupporter
+            | Role::Volunteer
+            | Role::HotlineOperator
+            | Role::FunderViewer => &[ViewUnits],
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = ();
+    fn from_str(s: &str) -> std::result::Result<Self, ()> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or(())
+    }
+}
+
+/// Something a route needs. New capabilities add their own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// See the agency's service units (every signed-in staff member).
+    ViewUnits,
+    /// Create and edit service units.
+    ManageUnits,
+    /// Create accounts, grant roles, deactivate accounts.
+    ManageUsers,
+    /// Read and verify the audit log.
+    ViewAudit,
+}
+
+/// Where a permission is asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The agency as a whole: only agency-wide grants count.
+    Agency,
+    /// One service unit: agency-wide grants and grants on that unit count.
+    Unit(UnitId),
+    /// Any unit at all (for lists that the route then filters by unit).
+    AnyUnit,
+}
+
+/// A role held agency-wide (`unit_id` = None) or in one service unit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Grant {
+    pub role: Role,
+    pub unit_id: Option<UnitId>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(transparent)]
+pub struct Grants(pub Vec<Grant>);
+
+impl Grants {
+    pub fn allows(&self, perm: Permission, scope: Scope) -> bool {
+        self.0.iter().any(|g| {
+            g.role.permissions().contains(&perm)
+                && match (scope, g.unit_id) {
+                    (_, None) => true,
+                    (Scope::Agency, Some(_)) => false,
+                    (Scope::Unit(u), Some(gu)) => u == gu,
+                    (Scope::AnyUnit, Some(_)) => true,
+                }
+        })
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.0.iter().any(|g| g.role == role)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct User {
+    pub id: UserId,
+    pub org_id: OrgId,
+    pub username: String,
+    pub display_name: String,
+    pub locale: Locale,
+    pub active: bool,
+    pub grants: Grants,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What sign-in needs about an account; never leaves the server.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+    pub failed_logins: i32,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// A signed-in request's identity, also written into every audit row.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub org_id: OrgId,
+    pub user_id: Option<UserId>,
+    pub name: String,
+}
+
+impl Actor {
+    pub fn system(org_id: OrgId) -> Self {
+        Self {
+            org_id,
+            user_id: None,
+            name: "system".into(),
+        }
+    }
+}
+
+impl From<&User> for Actor {
+    fn from(u: &User) -> Self {
+        Self {
+            org_id: u.org_id,
+            user_id: Some(u.id),
+            name: u.username.clone(),
+        }
+    }
+}
+
+pub const MIN_PASSWORD_LEN: usize = 10;
+pub const MAX_PASSWORD_LEN: usize = 256;
+/// Failed sign-ins in a row before the account is locked.
+pub const MAX_FAILED_LOGINS: i32 = 5;
+/// How long a lock-out lasts.
+pub const LOCKOUT_MINUTES: i64 = 15;
+
+/// Lower-cased, 3–64 of `a-z 0-9 . _ -`.
+pub fn parse_username(v: &mut Validator, raw: &str) -> String {
+    let u = raw.trim().to_lowercase();
+    if u.is_empty() {
+        v.push(FieldError::new("username", "required"));
+    } else if u.chars().count() < 3 || u.chars().count() > 64 {
+        v.push(FieldError::new("username", "length").with("min", 3).with("max", 64));
+    } else if !u.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+        v.push(FieldError::new("username", "username-chars"));
+    }
+    u
+}
+
+pub fn check_password(v: &mut Validator, field: &str, pw: &str) {
+    let n = pw.chars().count();
+    if n < MIN_PASSWORD_LEN || n > MAX_PASSWORD_LEN {
+        v.push(FieldError::new(field, "length").with("min", MIN_PASSWORD_LEN).with("max", MAX_PASSWORD_LEN));
+    }
+}
+
+/// A new account as submitted.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserInput {
+    pub username: String,
+    #[serde(default)]
+    pub display_name: String,
+    pub password: String,
+    #[serde(default)]
+    pub locale: Option<Locale>,
+    #[serde(default)]
+    pub grants: Vec<Grant>,
+}
+
+/// A validated new account (password still in clear: the caller hashes it).
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub locale: Locale,
+    pub grants: Vec<Grant>,
+}
+
+pub fn check_grants(v: &mut Validator, grants: &[Grant]) {
+    for g in grants {
+        if g.role.agency_wide_only() && g.unit_id.is_some() {
+            v.push(FieldError::new("grants", "agency-wide-role").with("role", g.role.as_str()));
+        }
+    }
+}
+
+impl NewUserInput {
+    pub fn validate(&self) -> Result<NewUser> {
+        let mut v = Validator::new();
+        let username = parse_username(&mut v, &self.username);
+        let display_name = v.text("display_name", &self.display_name, true, 100);
+        check_password(&mut v, "password", &self.password);
+        check_grants(&mut v, &self.grants);
+        v.finish()?;
+        Ok(NewUser {
+            username,
+            display_name,
+            password: self.password.clone(),
+            locale: self.locale.unwrap_or_default(),
+            grants: dedup(&self.grants),
+        })
+    }
+}
+
+/// Changes to an account by an admin.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserUpdateInput {
+    pub display_name: String,
+    pub active: bool,
+    pub grants: Vec<Grant>,
+    /// The version the editor loaded.
+    pub version: i64,
+}
+
+impl UserUpdateInput {
+    pub fn validate(&self) -> Result<UserUpdateInput> {
+        let mut v = Validator::new();
+        let display_name = v.text("display_name", &self.display_name, true, 100);
+        check_grants(&mut v, &self.grants);
+        v.finish()?;
+        Ok(UserUpdateInput {
+            display_name,
+            active: self.active,
+            grants: dedup(&self.grants),
+            version: self.version,
+        })
+    }
+}
+
+fn dedup(grants: &[Grant]) -> Vec<Grant> {
+    let mut out: Vec<Grant> = Vec::new();
+    for g in grants {
+        if !out.contains(g) {
+            out.push(g.clone());
+        }
+    }
+    out
+}
+
+/// A personal API token as listed to its owner (the secret is shown once at creation).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ApiToken {
+    pub id: crate::ids::TokenId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A server-side session.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub user: User,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit() -> UnitId {
+        UnitId::new()
+    }
+
+    #[test]
+    fn unit_grants_stay_in_their_unit() {
+        let (a, b) = (unit(), unit());
+        let g = Grants(vec![Grant {
+            role: Role::Supervisor,
+            unit_id: Some(a),
+        }]);
+        assert!(g.allows(Permission::ViewAudit, Scope::Unit(a)));
+        assert!(!g.allows(Permission::ViewAudit, Scope::Unit(b)));
+        assert!(!g.allows(Permission::ViewAudit, Scope::Agency));
+        assert!(g.allows(Permission::ViewAudit, Scope::AnyUnit));
+        assert!(!g.allows(Permission::ManageUnits, Scope::Unit(a)));
+    }
+
+    #[test]
+    fn admin_is_agency_wide() {
+        let g = Grants(vec![Grant {
+            role: Role::Admin,
+            unit_id: None,
+        }]);
+        assert!(g.allows(Permission::ManageUsers, Scope::Agency));
+        assert!(g.allows(Permission::ManageUnits, Scope::Unit(unit())));
+    }
+
+    #[test]
+    fn funder_viewer_manages_nothing() {
+        let g = Grants(vec![Grant {
+            role: Role::FunderViewer,
+            unit_id: None,
+        }]);
+        assert!(!g.allows(Permission::ManageUsers, Scope::Agency));
+        assert!(!g.allows(Permission::ViewAudit, Scope::Agency));
+    }
+
+    #[test]
+    fn new_user_validation_reports_all_fields() {
+        let i = NewUserInput {
+            username: "a b".into(),
+            display_name: "".into(),
+            password: "short".into(),
+            locale: None,
+            grants: vec![Grant {
+                role: Role::Admin,
+                unit_id: Some(unit()),
+            }],
+        };
+        let Err(crate::DomainError::Invalid(errs)) = i.validate() else {
+            unreachable!("input is invalid")
+        };
+        let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["username", "display_name", "password", "grants"]);
+    }
+
+    #[test]
+    fn usernames_are_lower_cased() {
+        let mut v = Validator::new();
+        assert_eq!(parse_username(&mut v, " Chan.TaiMan "), "chan.taiman");
+        assert!(v.finish().is_ok());
+    }
+}

@@ -1,0 +1,13 @@
+//! Domain types, rules and ports of shegong. No web framework and no database here:
+//! everything in this crate can be unit-tested in isolation.
+
+pub mod accounts;
+pub mod audit;
+pub mod clock;
+pub mod error;
+pub mod ids;
+pub mod locale;
+pub mod ports;
+pub mod units;
+
+pub use error::{DomainError, FieldError, Result};
