@@ -65,6 +65,12 @@ impl UnitType {
     }
 }
 
+impl std::fmt::Display for UnitType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl FromStr for UnitType {
     type Err = ();
     fn from_str(s: &str) -> std::result::Result<Self, ()> {

@@ -1,0 +1,80 @@
+//! `/api/v1`: the same services as the pages, as JSON. Authenticate with a personal token
+//! (`Authorization: Bearer …`) or a browser session plus the `X-CSRF-Token` header.
+//! The OpenAPI document is built from these routes and served at `/api/v1/openapi.json`.
+
+pub mod accounts;
+pub mod audit;
+pub mod units;
+
+use crate::error::AppError;
+use crate::AppState;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::de::DeserializeOwned;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "shegong API", description = "Case, service and statistics platform for community social-work agencies."),
+    modifiers(&Security),
+    security(("token" = []), ("session" = [])),
+    tags((name = "accounts"), (name = "units"), (name = "audit"))
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme("token", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+            c.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::ctx::SESSION_COOKIE))));
+        }
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    let r = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::list_users, accounts::create_user))
+        .routes(routes!(accounts::get_user, accounts::update_user))
+        .routes(routes!(accounts::list_tokens, accounts::create_token))
+        .routes(routes!(accounts::revoke_token))
+        .routes(routes!(units::agency))
+        .routes(routes!(units::list_units, units::create_unit))
+        .routes(routes!(units::get_unit, units::update_unit))
+        .routes(routes!(audit::list_audit))
+        .routes(routes!(audit::verify_audit));
+    let doc = r.get_openapi().clone();
+    r.route("/api/v1/openapi.json", axum::routing::get(move || async move { Json(doc) }))
+}
+
+/// The OpenAPI document (for the snapshot test and the `openapi` command).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    router().into_openapi()
+}
+
+/// A JSON body whose rejections become translated errors with stable codes.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Self(v)),
+            Err(r) => {
+                let detail = r.body_text();
+                Err(match r.into_response().status() {
+                    StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMedia,
+                    _ => AppError::Malformed(detail),
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+use crate::ctx::RequestCtx;
+use crate::error::AppResult;
+use crate::page::{render, Page};
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use shegong_domain::units::ServiceUnit;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    page: Page,
+    /// (role name, where) pairs.
+    roles: Vec<(String, String)>,
+    units: Vec<ServiceUnit>,
+}
+
+pub async fn home(State(state): State<AppState>, rc: RequestCtx) -> AppResult<Response> {
+    let Some(user) = rc.user.clone() else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let page = Page::new(&state, &rc, "/").await;
+    let all = state.store.list_units(user.org_id).await?;
+    let roles = super::accounts::describe_grants(&page, &user.grants.0, &all);
+    let units = all.into_iter().filter(|u| u.active).collect();
+    render(&HomePage { page, roles, units })
+}

@@ -1,0 +1,57 @@
+//! Server-rendered pages, one module per capability.
+
+pub mod accounts;
+pub mod audit;
+pub mod home;
+pub mod units;
+
+use crate::error::AppError;
+use crate::AppState;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
+use serde::de::DeserializeOwned;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/login", get(accounts::login_page).post(accounts::login))
+        .route("/logout", post(accounts::logout))
+        .route("/locale", post(accounts::switch_locale))
+        .route("/account", get(accounts::account_page))
+        .route("/account/password", post(accounts::change_password))
+        .route("/account/tokens", post(accounts::create_token))
+        .route("/account/tokens/{id}/revoke", post(accounts::revoke_token))
+        .route("/users", get(accounts::users_page).post(accounts::create_user))
+        .route("/users/new", get(accounts::new_user_page))
+        .route("/users/{id}", get(accounts::edit_user_page).post(accounts::update_user))
+        .route("/units", get(units::list).post(units::create))
+        .route("/units/new", get(units::new_page))
+        .route("/units/{id}", get(units::show).post(units::update))
+        .route("/audit", get(audit::list))
+        .route("/audit/verify", post(audit::verify))
+}
+
+/// A url-encoded form (repeated keys allowed) whose rejections become translated errors.
+pub struct HtmlForm<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for HtmlForm<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        match axum_extra::extract::Form::<T>::from_request(req, state).await {
+            Ok(axum_extra::extract::Form(v)) => Ok(Self(v)),
+            Err(r) => Err(match axum::response::IntoResponse::into_response(r).status() {
+                StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMedia,
+                _ => AppError::Malformed("form".into()),
+            }),
+        }
+    }
+}
+
+/// `?notice=` keys shown once after a redirect (only known keys are shown).
+pub fn notice(page: &crate::page::Page, key: Option<&str>) -> Option<String> {
+    const KNOWN: [&str; 6] = ["saved", "created", "password-changed", "token-revoked", "signed-out", "locale-changed"];
+    key.filter(|k| KNOWN.contains(k)).map(|k| page.t(&format!("notice-{k}")))
+}
