@@ -1,0 +1,12 @@
+//! The integration tests: the real HTTP application against real SQLite and PostgreSQL.
+//! One binary for all of them (each extra test binary costs link time).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod accounts;
+mod api;
+mod audit;
+mod authz;
+mod browser;
+mod cli;
+mod ops;
+mod units;

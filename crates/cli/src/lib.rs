@@ -1,0 +1,291 @@
+//! The `shegong` command: settings and wiring. The work itself lives in the other crates.
+
+pub mod settings;
+
+use clap::{Parser, Subcommand};
+use settings::{Settings, SettingsArgs};
+use shegong_domain::accounts::{check_password, NewUser, Role};
+use shegong_domain::clock::{Clock, SystemClock};
+use shegong_domain::error::Validator;
+use shegong_domain::ids::OrgId;
+use shegong_domain::locale::Locale;
+use shegong_domain::ports::{AccountsRepo, AuditRepo, UnitsRepo};
+use shegong_domain::units::Agency;
+use shegong_store::{Store, StoreOptions};
+use shegong_web::{AppState, WebConfig};
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Store(#[from] shegong_store::StoreError),
+    #[error("{0}")]
+    Web(#[from] shegong_web::AppError),
+    #[error("{0}")]
+    Domain(#[from] shegong_domain::DomainError),
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("settings: {0}")]
+    Settings(String),
+    #[error("{0}")]
+    Usage(String),
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "shegong", version, about = "Case, service and statistics platform for community social-work agencies")]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web server (migrates the database first).
+    Serve {
+        /// Seed a demo agency with service units and staff when the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Seed the demo agency into an empty database.
+    Demo,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Write a consistent copy of a running SQLite database.
+    Backup {
+        /// The file to write (must not exist yet).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace the SQLite database with a backup. Stop the server first.
+    Restore {
+        /// The backup file to restore from.
+        #[arg(long)]
+        from: PathBuf,
+        /// Overwrite an existing database.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Print the OpenAPI document of the JSON API.
+    Openapi,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an administrator (and the agency, on a new installation).
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "Administrator")]
+        display_name: String,
+        /// Name of the agency to create when the database has none.
+        #[arg(long)]
+        agency_name: Option<String>,
+        /// IANA time zone of a new agency.
+        #[arg(long, default_value = "Asia/Hong_Kong")]
+        time_zone: String,
+        /// Read the password from the first line of standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password, clear any lock-out and end the user's sessions.
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Re-compute every agency's hash chain; exits with status 1 when any is broken.
+    Verify,
+}
+
+async fn open_store(s: &Settings, clock: Arc<dyn Clock>) -> Result<Store, CliError> {
+    let mut o = StoreOptions::new(&s.database_url);
+    o.durability = s.durability;
+    Ok(Store::open(&o, clock).await?)
+}
+
+fn read_password(from_stdin: bool) -> Result<(String, bool), CliError> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let pw = line.trim_end_matches(['\r', '\n']).to_string();
+        let mut v = Validator::new();
+        check_password(&mut v, "password", &pw);
+        v.finish().map_err(|_| CliError::Usage(format!("the password must have {}–{} characters", shegong_domain::accounts::MIN_PASSWORD_LEN, shegong_domain::accounts::MAX_PASSWORD_LEN)))?;
+        Ok((pw, false))
+    } else {
+        Ok((shegong_web::ctx::random_token()[..20].to_string(), true))
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<i32, CliError> {
+    let settings = Settings::load(&cli.settings)?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    match cli.command {
+        Command::Serve { demo } => {
+            let store = open_store(&settings, clock.clone()).await?;
+            if demo && shegong_web::demo::seed_if_empty(&store).await? {
+                print_demo_logins();
+            }
+            serve(settings, store, clock).await?;
+        }
+        Command::Migrate => {
+            let store = Store::connect(&StoreOptions::new(&settings.database_url), clock).await?;
+            let pending = store.pending_migrations().await?;
+            store.migrate().await?;
+            println!("applied {} migration(s)", pending.len());
+            for m in pending {
+                println!("  {m}");
+            }
+        }
+        Command::Demo => {
+            let store = open_store(&settings, clock).await?;
+            if shegong_web::demo::seed_if_empty(&store).await? {
+                print_demo_logins();
+            } else {
+                println!("the database already holds an agency; nothing was added");
+            }
+        }
+        Command::User(cmd) => user(&settings, clock, cmd).await?,
+        Command::Backup { to } => {
+            let store = open_store(&settings, clock).await?;
+            store.backup(&to).await?;
+            println!("backup written to {}", to.display());
+        }
+        Command::Restore { from, force } => {
+            settings::restore_sqlite(&settings.database_url, &from, force, clock).await?;
+            println!("restored {} into {}", from.display(), settings.database_url);
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let store = open_store(&settings, clock).await?;
+            let mut broken = false;
+            for a in store.list_agencies().await? {
+                let r = store.verify_audit(a.id).await?;
+                match r.first_bad_seq {
+                    None => println!("{} ({}): intact, {} entries", a.name(Locale::En), a.id, r.entries),
+                    Some(seq) => {
+                        broken = true;
+                        println!("{} ({}): BROKEN at entry {seq}", a.name(Locale::En), a.id);
+                    }
+                }
+            }
+            return Ok(if broken { 1 } else { 0 });
+        }
+        Command::Openapi => {
+            let doc = shegong_web::api::v1::openapi();
+            println!("{}", doc.to_pretty_json().map_err(|e| CliError::Usage(e.to_string()))?);
+        }
+    }
+    Ok(0)
+}
+
+fn print_demo_logins() {
+    println!("Demo agency created. Sign in with any of these (password: {}):", shegong_web::demo::DEMO_PASSWORD);
+    for l in shegong_web::demo::DEMO_LOGINS {
+        println!("  {:<12} {}", l.username, l.role.as_str());
+    }
+}
+
+async fn user(settings: &Settings, clock: Arc<dyn Clock>, cmd: UserCommand) -> Result<(), CliError> {
+    let store = open_store(settings, clock.clone()).await?;
+    match cmd {
+        UserCommand::CreateAdmin { username, display_name, agency_name, time_zone, password_stdin } => {
+            let (password, generated) = read_password(password_stdin)?;
+            let mut v = Validator::new();
+            let username = shegong_domain::accounts::parse_username(&mut v, &username);
+            v.finish().map_err(|_| CliError::Usage("usernames have 3–64 characters: letters, digits, '.', '-', '_'".into()))?;
+            let hash = shegong_web::accounts::hash_password(password.clone()).await?;
+            let new = NewUser {
+                username: username.clone(),
+                display_name,
+                password: password.clone(),
+                locale: Locale::default(),
+                grants: vec![shegong_domain::accounts::Grant { role: Role::Admin, unit_id: None }],
+            };
+            let agencies = store.list_agencies().await?;
+            let user = match agencies.first() {
+                Some(a) => store.create_user(&shegong_domain::accounts::Actor::system(a.id), &new, &hash).await?,
+                None => {
+                    let name = agency_name.ok_or_else(|| CliError::Usage("the database has no agency yet: give --agency-name".into()))?;
+                    time_zone.parse::<chrono_tz::Tz>().map_err(|_| CliError::Usage(format!("unknown time zone {time_zone}")))?;
+                    let agency = Agency {
+                        id: OrgId::new(),
+                        name_en: name.clone(),
+                        name_zh_hant: name.clone(),
+                        name_zh_hans: name,
+                        time_zone,
+                        created_at: clock.now(),
+                    };
+                    store.create_agency(&agency, &new, &hash).await?
+                }
+            };
+            println!("administrator {} created", user.username);
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        UserCommand::ResetPassword { username, password_stdin } => {
+            let creds = store.credentials(&username).await?.ok_or_else(|| CliError::Usage(format!("no user named {username}")))?;
+            let (password, generated) = read_password(password_stdin)?;
+            let hash = shegong_web::accounts::hash_password(password.clone()).await?;
+            store.set_password(&shegong_domain::accounts::Actor::system(creds.user.org_id), creds.user.id, &hash).await?;
+            println!("password of {} reset; their sessions have ended", creds.user.username);
+            if generated {
+                println!("password: {password}");
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn serve(settings: Settings, store: Store, clock: Arc<dyn Clock>) -> Result<(), CliError> {
+    let config = WebConfig {
+        secure_cookies: settings.secure_cookies,
+        session_ttl: chrono::Duration::minutes(settings.session_ttl_minutes),
+        ..WebConfig::default()
+    };
+    let state = AppState::new(Arc::new(store), clock, config);
+    let app = shegong_web::router(state);
+    let listener = tokio::net::TcpListener::bind(&settings.bind).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "listening");
+    println!("shegong is running at http://{addr}/");
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+

@@ -1,0 +1,331 @@
+//! Test support: databases on both engines, a real server on a free port, seeded agencies,
+//! and an HTTP client that signs in and carries CSRF tokens like a browser.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use shegong_domain::accounts::{Actor, Grant, NewUser, Role, User};
+use shegong_domain::clock::ManualClock;
+use shegong_domain::ids::OrgId;
+use shegong_domain::locale::Locale;
+use shegong_domain::ports::{AccountsRepo, UnitsRepo};
+use shegong_domain::units::{Agency, ServiceUnit, UnitInput};
+use shegong_store::{Store, StoreOptions};
+use shegong_web::{AppState, WebConfig};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::OnceCell;
+
+pub use shegong_testkit_macros::db_test;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Something a `#[db_test]` can be given. `None` means the engine is unavailable and the
+/// test is skipped (never in CI, where that is a failure).
+#[allow(async_fn_in_trait)]
+pub trait Fixture: Sized {
+    async fn setup(backend: Backend) -> Option<Self>;
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+pub fn pg_admin_url() -> String {
+    std::env::var("SHEGONG_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn start_time() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-03-02T01:00:00Z").unwrap().with_timezone(&chrono::Utc)
+}
+
+/// A fresh, migrated database of its own, removed when dropped.
+pub struct TestDb {
+    pub backend: Backend,
+    pub url: String,
+    pub store: Store,
+    pub clock: Arc<ManualClock>,
+    pg_name: Option<String>,
+    dir: Option<PathBuf>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Option<Self> {
+        let clock = Arc::new(ManualClock::new(start_time()));
+        let (url, pg_name, dir) = match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("shegong-test-{}", uuid::Uuid::now_v7().simple()));
+                std::fs::create_dir_all(&dir).unwrap();
+                (dir.join("test.db").to_string_lossy().to_string(), None, Some(dir))
+            }
+            Backend::Postgres => {
+                let admin_url = pg_admin_url();
+                let admin = match Store::connect(&StoreOptions::new(&admin_url), clock.clone()).await {
+                    Ok(a) => a,
+                    Err(e) => {
+                        if in_ci() {
+                            panic!("PostgreSQL at {admin_url} is required in CI: {e}");
+                        }
+                        eprintln!("skipping PostgreSQL case: {e} (start PostgreSQL or set SHEGONG_TEST_PG_URL)");
+                        return None;
+                    }
+                };
+                let name = format!("shegong_test_{}", uuid::Uuid::now_v7().simple());
+                admin.execute_raw(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+                admin.close().await.unwrap();
+                let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin_url);
+                (format!("{base}/{name}"), Some(name), None)
+            }
+        };
+        let mut opts = StoreOptions::new(&url);
+        opts.max_connections = 4;
+        let store = Store::open(&opts, clock.clone()).await.unwrap();
+        Some(Self { backend, url, store, clock, pg_name, dir })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            // Dropping runs outside the test's runtime, so it gets a small one of its own.
+            let handle = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    let clock = Arc::new(ManualClock::new(start_time()));
+                    if let Ok(admin) = Store::connect(&StoreOptions::new(pg_admin_url()), clock).await {
+                        let _ = admin.execute_raw(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                        let _ = admin.close().await;
+                    }
+                });
+            });
+            let _ = handle.join();
+        }
+        if let Some(dir) = self.dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+impl Fixture for TestDb {
+    async fn setup(backend: Backend) -> Option<Self> {
+        TestDb::new(backend).await
+    }
+}
+
+/// The password of every seeded account.
+pub const PASSWORD: &str = "test-password-1";
+
+async fn password_hash() -> &'static str {
+    static HASH: OnceCell<String> = OnceCell::const_new();
+    HASH.get_or_init(|| async { shegong_web::accounts::hash_password(PASSWORD.into()).await.unwrap() }).await
+}
+
+/// An agency with two units and one account per role: `admin` agency-wide, every other role
+/// granted on unit A only, plus `funder` agency-wide.
+pub struct Seeded {
+    pub org: OrgId,
+    pub unit_a: ServiceUnit,
+    pub unit_b: ServiceUnit,
+    pub users: HashMap<Role, User>,
+}
+
+impl Seeded {
+    pub fn user(&self, role: Role) -> &User {
+        &self.users[&role]
+    }
+}
+
+pub fn unit_input(code: &str, name: &str) -> UnitInput {
+    UnitInput {
+        code: code.into(),
+        name_zh_hant: name.into(),
+        unit_type: "family_centre".into(),
+        district: "灣仔".into(),
+        active: true,
+        ..Default::default()
+    }
+}
+
+/// Seeds an agency whose usernames start with `prefix` (usernames are unique per deployment).
+pub async fn seed(store: &Store, prefix: &str) -> Seeded {
+    let org = OrgId::new();
+    let hash = password_hash().await;
+    let agency = Agency {
+        id: org,
+        name_en: format!("{prefix} Test Agency"),
+        name_zh_hant: format!("{prefix} 測試機構"),
+        name_zh_hans: format!("{prefix} 测试机构"),
+        time_zone: "Asia/Hong_Kong".into(),
+        created_at: start_time(),
+    };
+    let admin = NewUser {
+        username: format!("{prefix}admin"),
+        display_name: "Admin".into(),
+        password: PASSWORD.into(),
+        locale: Locale::En,
+        grants: Vec::new(),
+    };
+    let admin = store.create_agency(&agency, &admin, hash).await.unwrap();
+    let actor = Actor::from(&admin);
+    let unit_a = store.create_unit(&actor, &unit_input("UNIT-A", "甲中心").validate().unwrap()).await.unwrap();
+    let unit_b = store.create_unit(&actor, &unit_input("UNIT-B", "乙中心").validate().unwrap()).await.unwrap();
+    let mut users = HashMap::new();
+    users.insert(Role::Admin, admin);
+    for role in Role::ALL.into_iter().filter(|r| *r != Role::Admin) {
+        let unit_id = if role.agency_wide_only() { None } else { Some(unit_a.id) };
+        let new = NewUser {
+            username: format!("{prefix}{}", role.as_str().replace('_', "-")),
+            display_name: role.as_str().into(),
+            password: PASSWORD.into(),
+            locale: Locale::En,
+            grants: vec![Grant { role, unit_id }],
+        };
+        users.insert(role, store.create_user(&actor, &new, hash).await.unwrap());
+    }
+    Seeded { org, unit_a, unit_b, users }
+}
+
+/// The real application on a free local port.
+pub struct TestApp {
+    pub db: TestDb,
+    pub addr: SocketAddr,
+    pub base: String,
+    pub state: AppState,
+    pub seeded: Seeded,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl TestApp {
+    pub async fn spawn(db: TestDb) -> Self {
+        let seeded = seed(&db.store, "").await;
+        let state = AppState::new(Arc::new(db.store.clone()), db.clock.clone(), WebConfig::default());
+        let app = shegong_web::router(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        });
+        Self { base: format!("http://{addr}"), addr, db, state, seeded, server }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// A client already signed in as the seeded user of `role`.
+    pub async fn signed_in(&self, role: Role) -> Client {
+        let c = self.client();
+        let r = c.login(&self.seeded.user(role).username, PASSWORD).await;
+        assert_eq!(r.status(), 303, "sign-in as {role:?} should redirect");
+        c
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.db.store
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl Fixture for TestApp {
+    async fn setup(backend: Backend) -> Option<Self> {
+        Some(TestApp::spawn(TestDb::new(backend).await?).await)
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects, echoes CSRF tokens.
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    csrf: std::sync::Mutex<Option<String>>,
+}
+
+/// The value of the first `_csrf` hidden field in a page.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let i = html.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
+    Some(html[i..].split('"').next()?.to_string())
+}
+
+impl Client {
+    pub fn new(base: &str) -> Self {
+        let http = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Self { http, base: base.into(), csrf: std::sync::Mutex::new(None) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// GET and return (status, body).
+    pub async fn page(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        let s = r.status().as_u16();
+        (s, r.text().await.unwrap())
+    }
+
+    /// The CSRF token this client's forms must carry, read from a page like a browser would.
+    pub async fn csrf(&self) -> String {
+        if let Some(t) = self.csrf.lock().unwrap().clone() {
+            return t;
+        }
+        let (_, body) = self.page("/login").await;
+        let t = match csrf_in(&body) {
+            Some(t) => t,
+            None => csrf_in(&self.page("/account").await.1).expect("a page with a form"),
+        };
+        *self.csrf.lock().unwrap() = Some(t.clone());
+        t
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        let r = self.post_form("/login", &[("username", username), ("password", password)]).await;
+        if r.status() == 303 {
+            // A signed-in session has its own token.
+            *self.csrf.lock().unwrap() = None;
+        }
+        r
+    }
+
+    /// Posts a form with this client's CSRF token added.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf().await;
+        let mut body: Vec<(&str, &str)> = fields.to_vec();
+        body.push(("_csrf", &token));
+        let encoded = serde_urlencoded_pairs(&body);
+        self.http
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encoded)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Sends JSON with the session's CSRF header.
+    pub async fn json(&self, method: reqwest::Method, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        let token = self.csrf().await;
+        self.http.request(method, self.url(path)).header("x-csrf-token", token).json(body).send().await.unwrap()
+    }
+}
+
+fn serde_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
+    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod api;
 pub mod ctx;
+pub mod demo;
 pub mod error;
 pub mod html;
 pub mod i18n;
