@@ -1,1 +1,179 @@
-//! (tests for cli)
+//! The `shegong` command as an operator uses it.
+
+use shegong_testkit::{db_test, TestDb};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn shegong(db: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_shegong"));
+    c.env("SHEGONG_DATABASE_URL", db).env_remove("SHEGONG_CONFIG").env("RUST_LOG", "warn");
+    c
+}
+
+fn run(db: &str, args: &[&str]) -> (i32, String) {
+    let out = shegong(db).args(args).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new() -> Self {
+        let d = std::env::temp_dir().join(format!("shegong-cli-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&d).unwrap();
+        Self(d)
+    }
+    fn file(&self, name: &str) -> String {
+        self.0.join(name).to_string_lossy().to_string()
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Starts `serve` on a free port; returns the child and its base URL.
+fn serve(db: &str, extra: &[&str]) -> (std::process::Child, String) {
+    let mut child = shegong(db).args(["serve", "--bind", "127.0.0.1:0"]).args(extra).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = String::new();
+    loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(url) = line.strip_prefix("shegong is running at ") {
+            let url = url.trim_end_matches('/').to_string();
+            std::thread::spawn(move || for _ in lines.by_ref() {});
+            if extra.contains(&"--demo") {
+                assert!(printed.contains("admin") && printed.contains("demo-pass-2026"), "demo logins are printed: {printed}");
+            }
+            return (child, url);
+        }
+    }
+}
+
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn serve_demo_starts_with_a_signed_in_ready_agency() {
+    let dir = Dir::new();
+    let (child, url) = serve(&dir.file("demo.db"), &["--demo"]);
+    let _guard = Server(child);
+    let c = shegong_testkit::Client::new(&url);
+    let v: serde_json::Value = c.get("/healthz").await.json().await.unwrap();
+    assert_eq!(v["database"], "sqlite");
+    assert_eq!(c.login("admin", "demo-pass-2026").await.status(), 303);
+    let (status, home) = c.page("/").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("灣仔綜合家庭服務中心"), "demo units are listed");
+    assert!(home.contains("系統管理員"), "the admin's role is shown in Traditional Chinese");
+}
+
+#[db_test]
+async fn serve_runs_on_either_engine(db: TestDb) {
+    let url = db.url.clone();
+    let (child, base) = serve(&url, &[]);
+    let _guard = Server(child);
+    let v: serde_json::Value = reqwest::get(format!("{base}/healthz")).await.unwrap().json().await.unwrap();
+    let expected = match db.backend {
+        shegong_testkit::Backend::Sqlite => "sqlite",
+        shegong_testkit::Backend::Postgres => "postgres",
+    };
+    assert_eq!(v["database"], expected);
+}
+
+#[test]
+fn migrate_then_create_admin_on_a_new_installation() {
+    let dir = Dir::new();
+    let db = dir.file("new.db");
+    let (code, out) = run(&db, &["migrate"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("applied 1 migration"), "{out}");
+    let (_, out) = run(&db, &["migrate"]);
+    assert!(out.contains("applied 0 migration"), "{out}");
+
+    let (code, out) = run(&db, &["user", "create-admin", "--username", "chief"]);
+    assert_ne!(code, 0);
+    assert!(out.contains("--agency-name"), "a new installation needs an agency name: {out}");
+
+    let mut child = shegong(&db)
+        .args(["user", "create-admin", "--username", "chief", "--agency-name", "新界西家庭服務", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"a very long password\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+
+    let (code, out) = run(&db, &["user", "reset-password", "--username", "chief"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("password: "), "a generated password is printed once: {out}");
+    let (code, out) = run(&db, &["user", "reset-password", "--username", "nobody"]);
+    assert_ne!(code, 0);
+    assert!(out.contains("no user named nobody"), "{out}");
+
+    let (code, out) = run(&db, &["audit", "verify"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("intact"), "{out}");
+}
+
+#[tokio::test]
+async fn backup_restore_and_tamper_detection() {
+    let dir = Dir::new();
+    let db = dir.file("live.db");
+    assert_eq!(run(&db, &["demo"]).0, 0);
+    let backup = dir.file("backup.db");
+    let (code, out) = run(&db, &["backup", "--to", &backup]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(&db, &["backup", "--to", &backup]);
+    assert_ne!(code, 0, "an existing backup is never overwritten: {out}");
+
+    // Tamper with the live database behind the application's back.
+    {
+        let clock = std::sync::Arc::new(shegong_domain::clock::SystemClock);
+        let store = shegong_store::Store::connect(&shegong_store::StoreOptions::new(&db), clock).await.unwrap();
+        store.execute_raw("DROP TRIGGER audit_log_no_update").await.unwrap();
+        store.execute_raw("UPDATE audit_log SET actor_name = 'intruder' WHERE seq = 2").await.unwrap();
+        store.close().await.unwrap();
+    }
+    let (code, out) = run(&db, &["audit", "verify"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("BROKEN at entry 2"), "{out}");
+
+    // Restore refuses to overwrite without --force, refuses junk, then restores the good copy.
+    let (code, out) = run(&db, &["restore", "--from", &backup]);
+    assert_ne!(code, 0);
+    assert!(out.contains("--force"), "{out}");
+    let junk = dir.file("junk.db");
+    std::fs::write(&junk, b"not a database at all").unwrap();
+    let (code, out) = run(&db, &["restore", "--from", &junk, "--force"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(Path::new(&db).exists(), "a failed restore leaves the database in place");
+    let (code, out) = run(&db, &["restore", "--from", &backup, "--force"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(&db, &["audit", "verify"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("intact"), "{out}");
+}
+
+#[test]
+fn a_typo_in_the_settings_file_is_refused() {
+    let dir = Dir::new();
+    let cfg = dir.file("shegong.toml");
+    std::fs::write(&cfg, "bind = \"127.0.0.1:9\"\nsecure_cookie = true\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_shegong")).args(["--config", &cfg, "migrate"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field `secure_cookie`"));
+}
