@@ -42,7 +42,12 @@ async fn bad_input_gets_clear_codes_and_translated_messages(app: TestApp) {
     let secret = token_for(&c).await;
     let bare = reqwest::Client::new();
     let post = |body: String, ctype: &'static str, lang: &'static str| {
-        bare.post(c.url("/api/v1/units")).bearer_auth(&secret).header("content-type", ctype).header("accept-language", lang).body(body).send()
+        bare.post(c.url("/api/v1/units"))
+            .bearer_auth(&secret)
+            .header("content-type", ctype)
+            .header("accept-language", lang)
+            .body(body)
+            .send()
     };
     // Malformed JSON.
     let r = post("{\"code\": ".into(), "application/json", "en").await.unwrap();
@@ -83,7 +88,8 @@ async fn api_errors_follow_the_users_language(app: TestApp) {
 #[db_test]
 async fn session_calls_without_the_csrf_header_are_refused(app: TestApp) {
     let c = app.signed_in(Role::Admin).await;
-    let r = c.http.post(c.url("/api/v1/units")).json(&json!({"code": "NOCSRF", "unit_type": "other", "name_en": "x"})).send().await.unwrap();
+    let r =
+        c.http.post(c.url("/api/v1/units")).json(&json!({"code": "NOCSRF", "unit_type": "other", "name_en": "x"})).send().await.unwrap();
     assert_eq!(r.status(), 403);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], "csrf");
@@ -115,7 +121,9 @@ async fn admin_manages_accounts_over_the_api(app: TestApp) {
     assert_eq!(r.status(), 201);
     let u: Value = r.json().await.unwrap();
     assert_eq!(u["username"], "ng.kayan");
-    let again = c.json(Method::POST, "/api/v1/users", &json!({"username": "ng.kayan", "display_name": "x", "password": "a long enough pass"})).await;
+    let again = c
+        .json(Method::POST, "/api/v1/users", &json!({"username": "ng.kayan", "display_name": "x", "password": "a long enough pass"}))
+        .await;
     assert_eq!(again.status(), 422);
     let v: Value = again.json().await.unwrap();
     assert_eq!(v["error"]["fields"][0]["field"], "username");
@@ -140,7 +148,11 @@ async fn an_admin_cannot_lock_themselves_out(app: TestApp) {
     let c = app.signed_in(Role::Admin).await;
     let me = app.seeded.user(Role::Admin);
     let r = c
-        .json(Method::PUT, &format!("/api/v1/users/{}", me.id), &json!({"display_name": "Admin", "active": true, "grants": [], "version": me.version}))
+        .json(
+            Method::PUT,
+            &format!("/api/v1/users/{}", me.id),
+            &json!({"display_name": "Admin", "active": true, "grants": [], "version": me.version}),
+        )
         .await;
     assert_eq!(r.status(), 422);
     let v: Value = r.json().await.unwrap();

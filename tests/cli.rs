@@ -36,10 +36,12 @@ impl Drop for Dir {
     }
 }
 
-/// Starts `serve` on a free port; returns the child and its base URL.
-fn serve(db: &str, extra: &[&str]) -> (std::process::Child, String) {
-    let mut child = shegong(db).args(["serve", "--bind", "127.0.0.1:0"]).args(extra).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+/// Starts `serve` on a free port; returns the running server and its base URL.
+fn serve(db: &str, extra: &[&str]) -> (Server, String) {
+    let mut server = Server(
+        shegong(db).args(["serve", "--bind", "127.0.0.1:0"]).args(extra).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap(),
+    );
+    let mut lines = BufReader::new(server.0.stdout.take().unwrap()).lines();
     let mut printed = String::new();
     loop {
         let line = lines.next().expect("serve printed its address").unwrap();
@@ -51,7 +53,7 @@ fn serve(db: &str, extra: &[&str]) -> (std::process::Child, String) {
             if extra.contains(&"--demo") {
                 assert!(printed.contains("admin") && printed.contains("demo-pass-2026"), "demo logins are printed: {printed}");
             }
-            return (child, url);
+            return (server, url);
         }
     }
 }
@@ -68,8 +70,7 @@ impl Drop for Server {
 #[tokio::test]
 async fn serve_demo_starts_with_a_signed_in_ready_agency() {
     let dir = Dir::new();
-    let (child, url) = serve(&dir.file("demo.db"), &["--demo"]);
-    let _guard = Server(child);
+    let (_server, url) = serve(&dir.file("demo.db"), &["--demo"]);
     let c = shegong_testkit::Client::new(&url);
     let v: serde_json::Value = c.get("/healthz").await.json().await.unwrap();
     assert_eq!(v["database"], "sqlite");
@@ -83,8 +84,7 @@ async fn serve_demo_starts_with_a_signed_in_ready_agency() {
 #[db_test]
 async fn serve_runs_on_either_engine(db: TestDb) {
     let url = db.url.clone();
-    let (child, base) = serve(&url, &[]);
-    let _guard = Server(child);
+    let (_server, base) = serve(&url, &[]);
     let v: serde_json::Value = reqwest::get(format!("{base}/healthz")).await.unwrap().json().await.unwrap();
     let expected = match db.backend {
         shegong_testkit::Backend::Sqlite => "sqlite",

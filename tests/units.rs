@@ -95,9 +95,7 @@ async fn a_stale_edit_is_refused_and_nothing_is_lost(app: TestApp) {
 async fn concurrent_api_edits_never_overwrite_silently(app: TestApp) {
     let c = app.signed_in(Role::Admin).await;
     let id = app.seeded.unit_a.id;
-    let body = |name: &str| {
-        serde_json::json!({"version": 1, "code": "UNIT-A", "name_zh_hant": name, "unit_type": "family_centre"})
-    };
+    let body = |name: &str| serde_json::json!({"version": 1, "code": "UNIT-A", "name_zh_hant": name, "unit_type": "family_centre"});
     let path = format!("/api/v1/units/{id}");
     let (first, second) = (body("甲"), body("乙"));
     let (a, b) = tokio::join!(c.json(reqwest::Method::PUT, &path, &first), c.json(reqwest::Method::PUT, &path, &second));

@@ -125,7 +125,13 @@ fn read_password(from_stdin: bool) -> Result<(String, bool), CliError> {
         let pw = line.trim_end_matches(['\r', '\n']).to_string();
         let mut v = Validator::new();
         check_password(&mut v, "password", &pw);
-        v.finish().map_err(|_| CliError::Usage(format!("the password must have {}–{} characters", shegong_domain::accounts::MIN_PASSWORD_LEN, shegong_domain::accounts::MAX_PASSWORD_LEN)))?;
+        v.finish().map_err(|_| {
+            CliError::Usage(format!(
+                "the password must have {}–{} characters",
+                shegong_domain::accounts::MIN_PASSWORD_LEN,
+                shegong_domain::accounts::MAX_PASSWORD_LEN
+            ))
+        })?;
         Ok((pw, false))
     } else {
         Ok((shegong_web::ctx::random_token()[..20].to_string(), true))
@@ -288,4 +294,3 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
 }
-

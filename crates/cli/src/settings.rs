@@ -103,9 +103,8 @@ pub fn sqlite_path(url: &str) -> Option<PathBuf> {
 
 /// Checks the backup opens as a shegong database, then copies it into place.
 pub async fn restore_sqlite(url: &str, from: &Path, force: bool, clock: Arc<dyn Clock>) -> Result<(), CliError> {
-    let target = sqlite_path(url).ok_or_else(|| {
-        CliError::Usage("restore works on SQLite; for PostgreSQL use pg_restore (see docs/OPERATIONS.md)".into())
-    })?;
+    let target = sqlite_path(url)
+        .ok_or_else(|| CliError::Usage("restore works on SQLite; for PostgreSQL use pg_restore (see docs/OPERATIONS.md)".into()))?;
     if !from.is_file() {
         return Err(CliError::Usage(format!("{} is not a file", from.display())));
     }

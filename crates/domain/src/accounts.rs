@@ -160,21 +160,13 @@ pub struct Actor {
 
 impl Actor {
     pub fn system(org_id: OrgId) -> Self {
-        Self {
-            org_id,
-            user_id: None,
-            name: "system".into(),
-        }
+        Self { org_id, user_id: None, name: "system".into() }
     }
 }
 
 impl From<&User> for Actor {
     fn from(u: &User) -> Self {
-        Self {
-            org_id: u.org_id,
-            user_id: Some(u.id),
-            name: u.username.clone(),
-        }
+        Self { org_id: u.org_id, user_id: Some(u.id), name: u.username.clone() }
     }
 }
 
@@ -200,7 +192,7 @@ pub fn parse_username(v: &mut Validator, raw: &str) -> String {
 
 pub fn check_password(v: &mut Validator, field: &str, pw: &str) {
     let n = pw.chars().count();
-    if n < MIN_PASSWORD_LEN || n > MAX_PASSWORD_LEN {
+    if !(MIN_PASSWORD_LEN..=MAX_PASSWORD_LEN).contains(&n) {
         v.push(FieldError::new(field, "length").with("min", MIN_PASSWORD_LEN).with("max", MAX_PASSWORD_LEN));
     }
 }
@@ -272,12 +264,7 @@ impl UserUpdateInput {
         let display_name = v.text("display_name", &self.display_name, true, 100);
         check_grants(&mut v, &self.grants);
         v.finish()?;
-        Ok(UserUpdateInput {
-            display_name,
-            active: self.active,
-            grants: dedup(&self.grants),
-            version: self.version,
-        })
+        Ok(UserUpdateInput { display_name, active: self.active, grants: dedup(&self.grants), version: self.version })
     }
 }
 
@@ -319,10 +306,7 @@ mod tests {
     #[test]
     fn unit_grants_stay_in_their_unit() {
         let (a, b) = (unit(), unit());
-        let g = Grants(vec![Grant {
-            role: Role::Supervisor,
-            unit_id: Some(a),
-        }]);
+        let g = Grants(vec![Grant { role: Role::Supervisor, unit_id: Some(a) }]);
         assert!(g.allows(Permission::ViewAudit, Scope::Unit(a)));
         assert!(!g.allows(Permission::ViewAudit, Scope::Unit(b)));
         assert!(!g.allows(Permission::ViewAudit, Scope::Agency));
@@ -332,20 +316,14 @@ mod tests {
 
     #[test]
     fn admin_is_agency_wide() {
-        let g = Grants(vec![Grant {
-            role: Role::Admin,
-            unit_id: None,
-        }]);
+        let g = Grants(vec![Grant { role: Role::Admin, unit_id: None }]);
         assert!(g.allows(Permission::ManageUsers, Scope::Agency));
         assert!(g.allows(Permission::ManageUnits, Scope::Unit(unit())));
     }
 
     #[test]
     fn funder_viewer_manages_nothing() {
-        let g = Grants(vec![Grant {
-            role: Role::FunderViewer,
-            unit_id: None,
-        }]);
+        let g = Grants(vec![Grant { role: Role::FunderViewer, unit_id: None }]);
         assert!(!g.allows(Permission::ManageUsers, Scope::Agency));
         assert!(!g.allows(Permission::ViewAudit, Scope::Agency));
     }
@@ -357,14 +335,9 @@ mod tests {
             display_name: "".into(),
             password: "short".into(),
             locale: None,
-            grants: vec![Grant {
-                role: Role::Admin,
-                unit_id: Some(unit()),
-            }],
+            grants: vec![Grant { role: Role::Admin, unit_id: Some(unit()) }],
         };
-        let Err(crate::DomainError::Invalid(errs)) = i.validate() else {
-            unreachable!("input is invalid")
-        };
+        let Err(crate::DomainError::Invalid(errs)) = i.validate() else { unreachable!("input is invalid") };
         let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["username", "display_name", "password", "grants"]);
     }

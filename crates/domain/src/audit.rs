@@ -52,12 +52,7 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     pub fn new(action: Action, entity_type: &'static str, entity_id: impl ToString) -> Self {
-        Self {
-            action,
-            entity_type,
-            entity_id: entity_id.to_string(),
-            detail: serde_json::Value::Null,
-        }
+        Self { action, entity_type, entity_id: entity_id.to_string(), detail: serde_json::Value::Null }
     }
 
     pub fn detail(mut self, detail: serde_json::Value) -> Self {
@@ -121,23 +116,15 @@ pub struct VerifyReport {
 /// Walks entries in `seq` order and reports the first one that does not hold.
 pub fn verify_chain<'a>(entries: impl IntoIterator<Item = &'a AuditEntry>) -> VerifyReport {
     let mut prev = GENESIS_HASH.to_string();
-    let mut expected_seq = 1;
     let mut n = 0;
-    for e in entries {
+    for (expected_seq, e) in (1..).zip(entries) {
         n += 1;
         if e.seq != expected_seq || e.prev_hash != prev || e.compute_hash() != e.hash {
-            return VerifyReport {
-                entries: n,
-                first_bad_seq: Some(e.seq),
-            };
+            return VerifyReport { entries: n, first_bad_seq: Some(e.seq) };
         }
         prev = e.hash.clone();
-        expected_seq += 1;
     }
-    VerifyReport {
-        entries: n,
-        first_bad_seq: None,
-    }
+    VerifyReport { entries: n, first_bad_seq: None }
 }
 
 #[cfg(test)]

@@ -18,11 +18,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &'static str) -> Self {
-        Self {
-            field: field.into(),
-            code,
-            args: Vec::new(),
-        }
+        Self { field: field.into(), code, args: Vec::new() }
     }
 
     pub fn with(mut self, name: &'static str, value: impl ToString) -> Self {
@@ -120,9 +116,7 @@ mod tests {
         assert_eq!(v.text("a", "  x ", true, 10), "x");
         v.text("b", "   ", true, 10);
         v.text("c", "abcdef", false, 3);
-        let Err(DomainError::Invalid(errs)) = v.finish() else {
-            unreachable!("two fields are wrong")
-        };
+        let Err(DomainError::Invalid(errs)) = v.finish() else { unreachable!("two fields are wrong") };
         assert_eq!(errs.len(), 2);
         assert_eq!(errs[0].code, "required");
         assert_eq!(errs[1].code, "too-long");

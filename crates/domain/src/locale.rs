@@ -40,9 +40,7 @@ impl Locale {
         for part in accept_language.split(',') {
             let mut it = part.trim().split(';');
             let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
-            let q = it
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
-                .unwrap_or(1.0);
+            let q = it.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok())).unwrap_or(1.0);
             let loc = if tag.starts_with("en") {
                 Some(Locale::En)
             } else if tag.starts_with("zh-hans") || tag == "zh-cn" || tag == "zh-sg" || tag == "zh" {

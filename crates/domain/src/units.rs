@@ -257,9 +257,7 @@ mod tests {
         i.name_zh_hant.clear();
         i.unit_type = "castle".into();
         i.latitude = Some("91".into());
-        let Err(DomainError::Invalid(errs)) = i.validate() else {
-            unreachable!("input is invalid")
-        };
+        let Err(DomainError::Invalid(errs)) = i.validate() else { unreachable!("input is invalid") };
         let codes: Vec<_> = errs.iter().map(|e| (e.field.as_str(), e.code)).collect();
         assert!(codes.contains(&("code", "code-chars")));
         assert!(codes.contains(&("name_zh_hant", "name-required")));

@@ -119,15 +119,7 @@ fn to_user(m: user::Model, grants: Vec<grant::Model>) -> User {
         locale: m.locale.parse().unwrap_or_default(),
         active: m.active,
         grants: Grants(
-            grants
-                .into_iter()
-                .filter_map(|g| {
-                    Some(Grant {
-                        role: g.role.parse::<Role>().ok()?,
-                        unit_id: g.unit_id.map(UnitId),
-                    })
-                })
-                .collect(),
+            grants.into_iter().filter_map(|g| Some(Grant { role: g.role.parse::<Role>().ok()?, unit_id: g.unit_id.map(UnitId) })).collect(),
         ),
         version: m.version,
         created_at: m.created_at,
@@ -180,7 +172,14 @@ fn grants_json(grants: &[Grant]) -> serde_json::Value {
     json!(grants.iter().map(|g| json!({"role": g.role.as_str(), "unit_id": g.unit_id})).collect::<Vec<_>>())
 }
 
-pub(crate) async fn insert_user<C: ConnectionTrait>(c: &C, actor: &Actor, org: OrgId, new: &NewUser, hash: &str, now: DateTime<Utc>) -> Result<UserId> {
+pub(crate) async fn insert_user<C: ConnectionTrait>(
+    c: &C,
+    actor: &Actor,
+    org: OrgId,
+    new: &NewUser,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<UserId> {
     let id = UserId::new();
     user::ActiveModel {
         org_id: Set(org.0),
@@ -217,23 +216,15 @@ pub(crate) async fn insert_user<C: ConnectionTrait>(c: &C, actor: &Actor, org: O
 #[async_trait]
 impl AccountsRepo for Store {
     async fn credentials(&self, username: &str) -> Result<Option<Credentials>> {
-        let Some(m) = user::Entity::find()
-            .filter(user::Column::Username.eq(username.trim().to_lowercase()))
-            .one(&self.db)
-            .await
-            .map_err(db_err)?
+        let Some(m) =
+            user::Entity::find().filter(user::Column::Username.eq(username.trim().to_lowercase())).one(&self.db).await.map_err(db_err)?
         else {
             return Ok(None);
         };
         let org = OrgId(m.org_id);
         let g = grants_of(&self.db, org, &[m.id]).await?;
         let (hash, failed, locked) = (m.password_hash.clone(), m.failed_logins, m.locked_until);
-        Ok(Some(Credentials {
-            user: to_user(m, g),
-            password_hash: hash,
-            failed_logins: failed,
-            locked_until: locked,
-        }))
+        Ok(Some(Credentials { user: to_user(m, g), password_hash: hash, failed_logins: failed, locked_until: locked }))
     }
 
     async fn get_user(&self, org: OrgId, id: UserId) -> Result<User> {
@@ -441,11 +432,7 @@ impl AccountsRepo for Store {
         } else {
             s.expires_at
         };
-        Ok(Some(Session {
-            user,
-            csrf_token: s.csrf_token,
-            expires_at,
-        }))
+        Ok(Some(Session { user, csrf_token: s.csrf_token, expires_at }))
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
@@ -473,12 +460,7 @@ impl AccountsRepo for Store {
             .await
             .map_err(db_err)?;
         txn.commit().await.map_err(db_err)?;
-        Ok(ApiToken {
-            id,
-            name: name.to_string(),
-            created_at: now,
-            last_used_at: None,
-        })
+        Ok(ApiToken { id, name: name.to_string(), created_at: now, last_used_at: None })
     }
 
     async fn list_tokens(&self, org: OrgId, user_id: UserId) -> Result<Vec<ApiToken>> {
@@ -492,12 +474,7 @@ impl AccountsRepo for Store {
             .map_err(db_err)?;
         Ok(rows
             .into_iter()
-            .map(|t| ApiToken {
-                id: TokenId(t.id),
-                name: t.name,
-                created_at: t.created_at,
-                last_used_at: t.last_used_at,
-            })
+            .map(|t| ApiToken { id: TokenId(t.id), name: t.name, created_at: t.created_at, last_used_at: t.last_used_at })
             .collect())
     }
 

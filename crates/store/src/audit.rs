@@ -76,13 +76,7 @@ impl From<log::Model> for AuditEntry {
 
 /// Starts an agency's chain; called when the agency is created.
 pub(crate) async fn start_chain<C: ConnectionTrait>(c: &C, org: OrgId) -> Result<(), DbErr> {
-    head::ActiveModel {
-        org_id: Set(org.0),
-        seq: Set(0),
-        hash: Set(GENESIS_HASH.to_string()),
-    }
-    .insert(c)
-    .await?;
+    head::ActiveModel { org_id: Set(org.0), seq: Set(0), hash: Set(GENESIS_HASH.to_string()) }.insert(c).await?;
     Ok(())
 }
 
@@ -98,10 +92,7 @@ pub(crate) async fn append_in<C: ConnectionTrait>(c: &C, actor: &Actor, event: A
     if bumped.rows_affected != 1 {
         return Err(DbErr::RecordNotFound(format!("audit chain of agency {}", actor.org_id)));
     }
-    let h = head::Entity::find_by_id(actor.org_id.0)
-        .one(c)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("audit head".into()))?;
+    let h = head::Entity::find_by_id(actor.org_id.0).one(c).await?.ok_or_else(|| DbErr::RecordNotFound("audit head".into()))?;
     let mut entry = AuditEntry {
         org_id: actor.org_id,
         seq: h.seq,
@@ -179,10 +170,7 @@ impl AuditRepo for Store {
             let skip = if total == 0 { 0 } else { 1 };
             let report = verify_from(&page, skip);
             if let Some(bad) = report {
-                return Ok(VerifyReport {
-                    entries: total + page.len() as u64 - skip as u64,
-                    first_bad_seq: Some(bad),
-                });
+                return Ok(VerifyReport { entries: total + page.len() as u64 - skip as u64, first_bad_seq: Some(bad) });
             }
             total += (page.len() - skip) as u64;
             last_seq = page.last().map(|e| e.seq).unwrap_or(last_seq);
@@ -194,10 +182,7 @@ impl AuditRepo for Store {
             Some(e) => e.seq == h.seq && e.hash == h.hash,
             None => h.seq == 0,
         };
-        Ok(VerifyReport {
-            entries: total,
-            first_bad_seq: if tail_ok { None } else { Some(last_seq + 1) },
-        })
+        Ok(VerifyReport { entries: total, first_bad_seq: if tail_ok { None } else { Some(last_seq + 1) } })
     }
 }
 

@@ -1,7 +1,10 @@
 //! Everything that differs between SQLite and PostgreSQL lives here, and only here.
 
 use crate::StoreError;
-use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
 use std::path::Path;
 
 /// SQLite's `synchronous` setting. `Normal` (the default) with WAL never corrupts the file,
@@ -42,11 +45,8 @@ pub(crate) fn configure(co: &mut ConnectOptions, durability: Durability) {
 /// Starts a transaction that will write. On SQLite it takes the write lock at BEGIN, so two
 /// writers queue on the busy timeout instead of failing when one upgrades from a read.
 pub(crate) async fn write_txn(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
+    db.begin_with_options(TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() })
+        .await
 }
 
 /// Triggers that refuse UPDATE and DELETE on the audit log.

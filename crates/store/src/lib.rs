@@ -45,11 +45,7 @@ pub struct StoreOptions {
 
 impl StoreOptions {
     pub fn new(url: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
-            durability: Durability::Normal,
-            max_connections: 8,
-        }
+        Self { url: url.into(), durability: Durability::Normal, max_connections: 8 }
     }
 }
 
@@ -64,10 +60,7 @@ impl Store {
     /// Opens without migrating.
     pub async fn connect(opts: &StoreOptions, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         let mut co = ConnectOptions::new(dialect::normalise_url(&opts.url));
-        co.max_connections(opts.max_connections)
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
-            .sqlx_logging(false);
+        co.max_connections(opts.max_connections).min_connections(1).acquire_timeout(Duration::from_secs(10)).sqlx_logging(false);
         dialect::configure(&mut co, opts.durability);
         let db = Database::connect(co).await?;
         Ok(Self { db, clock })
@@ -80,11 +73,7 @@ impl Store {
 
     /// Migrations not yet applied.
     pub async fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
-        Ok(migrations::Migrator::get_pending_migrations(&self.db)
-            .await?
-            .iter()
-            .map(|m| m.name().to_string())
-            .collect())
+        Ok(migrations::Migrator::get_pending_migrations(&self.db).await?.iter().map(|m| m.name().to_string()).collect())
     }
 
     pub fn backend(&self) -> DbBackend {

@@ -144,16 +144,14 @@ impl UnitsRepo for Store {
         append_in(
             &txn,
             &system,
-            AuditEvent::new(Action::Create, "agency", agency.id).detail(json!({"name_en": agency.name_en, "name_zh_hant": agency.name_zh_hant})),
+            AuditEvent::new(Action::Create, "agency", agency.id)
+                .detail(json!({"name_en": agency.name_en, "name_zh_hant": agency.name_zh_hant})),
             now,
         )
         .await
         .map_err(db_err)?;
         let mut admin = admin.clone();
-        admin.grants = vec![Grant {
-            role: Role::Admin,
-            unit_id: None,
-        }];
+        admin.grants = vec![Grant { role: Role::Admin, unit_id: None }];
         let id = accounts::insert_user(&txn, &system, agency.id, &admin, admin_hash, now).await?;
         txn.commit().await.map_err(db_err)?;
         accounts::load_user(&self.db, agency.id, id).await
@@ -204,11 +202,7 @@ impl UnitsRepo for Store {
     async fn update_unit(&self, actor: &Actor, id: UnitId, version: i64, f: &UnitFields) -> Result<ServiceUnit> {
         let now = self.now();
         let txn = crate::dialect::write_txn(&self.db).await.map_err(db_err)?;
-        let mut a = unit::ActiveModel {
-            version: Set(version + 1),
-            updated_at: Set(now),
-            ..Default::default()
-        };
+        let mut a = unit::ActiveModel { version: Set(version + 1), updated_at: Set(now), ..Default::default() };
         set_fields(&mut a, f);
         // The version in the WHERE clause makes a stale edit touch no row.
         let res = unit::Entity::update_many()
@@ -228,4 +222,3 @@ impl UnitsRepo for Store {
         self.get_unit(actor.org_id, id).await
     }
 }
-

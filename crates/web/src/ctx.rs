@@ -78,13 +78,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     async fn from_request_parts(parts: &mut Parts, s: &S) -> AppResult<Self> {
         let rc = RequestCtx::from_request_parts(parts, s).await?;
         let user = rc.user.ok_or(AppError::Domain(DomainError::Unauthenticated))?;
-        Ok(Ctx {
-            user,
-            locale: rc.locale,
-            csrf: rc.csrf,
-            session_hash: rc.session_hash,
-            ip: rc.ip,
-        })
+        Ok(Ctx { user, locale: rc.locale, csrf: rc.csrf, session_hash: rc.session_hash, ip: rc.ip })
     }
 }
 
@@ -170,14 +164,7 @@ async fn identify(state: &AppState, jar: &CookieJar, req: Request) -> AppResult<
         .or_else(|| req.headers().get(header::ACCEPT_LANGUAGE).and_then(|h| h.to_str().ok()).and_then(Locale::negotiate))
         .unwrap_or_default();
 
-    let ctx = RequestCtx {
-        locale,
-        user,
-        csrf,
-        session_hash,
-        via_api_token,
-        ip,
-    };
+    let ctx = RequestCtx { locale, user, csrf, session_hash, via_api_token, ip };
 
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let req = if unsafe_method && !via_api_token { check_csrf(state, &ctx, req).await? } else { req };

@@ -159,10 +159,7 @@ pub async fn seed_if_empty(store: &dyn Storage) -> AppResult<bool> {
             display_name: name.into(),
             password: DEMO_PASSWORD.into(),
             locale,
-            grants: vec![Grant {
-                role,
-                unit_id: unit.and_then(|i| ids.get(i).copied()),
-            }],
+            grants: vec![Grant { role, unit_id: unit.and_then(|i| ids.get(i).copied()) }],
         };
         store.create_user(&actor, &new, &hash).await?;
     }

@@ -51,7 +51,7 @@ pub fn number(n: i64) -> String {
     let s = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -107,7 +107,12 @@ mod tests {
         let mut used = BTreeSet::new();
         let mut files: Vec<_> = std::fs::read_dir(root.join("templates")).expect("templates").map(|e| e.expect("entry").path()).collect();
         for dir in ["src", "src/html", "src/api/v1"] {
-            files.extend(std::fs::read_dir(root.join(dir)).expect("src").map(|e| e.expect("entry").path()).filter(|p| p.extension().is_some_and(|x| x == "rs") && !p.ends_with("i18n.rs")));
+            files.extend(
+                std::fs::read_dir(root.join(dir))
+                    .expect("src")
+                    .map(|e| e.expect("entry").path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "rs") && !p.ends_with("i18n.rs")),
+            );
         }
         for f in files {
             let text = std::fs::read_to_string(&f).expect("read");

@@ -33,11 +33,7 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self {
-            secure_cookies: false,
-            session_ttl: chrono::Duration::hours(8),
-            max_body_bytes: 1024 * 1024,
-        }
+        Self { secure_cookies: false, session_ttl: chrono::Duration::hours(8), max_body_bytes: 1024 * 1024 }
     }
 }
 
@@ -61,13 +57,7 @@ impl Deref for AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Storage>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
-        Self(Arc::new(Inner {
-            store,
-            clock,
-            config,
-            limiter: accounts::LoginLimiter::default(),
-            metrics: ops::metrics_handle(),
-        }))
+        Self(Arc::new(Inner { store, clock, config, limiter: accounts::LoginLimiter::default(), metrics: ops::metrics_handle() }))
     }
 }
 

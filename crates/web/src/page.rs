@@ -34,14 +34,7 @@ impl Page {
             },
             None => (String::new(), chrono_tz::Asia::Hong_Kong),
         };
-        Self {
-            locale: rc.locale,
-            user: rc.user.clone(),
-            csrf: rc.csrf.clone(),
-            agency_name,
-            tz,
-            path: path.to_string(),
-        }
+        Self { locale: rc.locale, user: rc.user.clone(), csrf: rc.csrf.clone(), agency_name, tz, path: path.to_string() }
     }
 
     pub fn t(&self, key: &str) -> String {
@@ -170,12 +163,7 @@ pub async fn finish(state: &AppState, rc: &RequestCtx, path: &str, resp: Respons
     let page = Page::new(state, rc, path).await;
     let fields = info.fields.iter().map(|f| field_message(rc.locale, f)).collect();
     let msg = message(rc.locale, &info);
-    match render(&ErrorPage {
-        page: &page,
-        status: status.as_u16(),
-        message: msg,
-        fields,
-    }) {
+    match render(&ErrorPage { page: &page, status: status.as_u16(), message: msg, fields }) {
         Ok(mut r) => {
             *r.status_mut() = status;
             r

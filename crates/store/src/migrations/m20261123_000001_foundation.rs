@@ -16,7 +16,14 @@ fn org_pk(t: &mut TableCreateStatement, second: &'static str) {
     t.primary_key(Index::create().col("org_id").col(second));
 }
 
-fn fk(name: &str, from: &'static str, cols: &[&'static str], to: &'static str, to_cols: &[&'static str], cascade: bool) -> ForeignKeyCreateStatement {
+fn fk(
+    name: &str,
+    from: &'static str,
+    cols: &[&'static str],
+    to: &'static str,
+    to_cols: &[&'static str],
+    cascade: bool,
+) -> ForeignKeyCreateStatement {
     let mut f = ForeignKey::create();
     f.name(name).from_tbl(from).to_tbl(to);
     for c in cols {
@@ -68,8 +75,7 @@ impl MigrationTrait for Migration {
             .foreign_key(&mut fk("fk_units_org", "units", &["org_id"], "orgs", &["id"], false));
         org_pk(&mut t, "id");
         m.create_table(t).await?;
-        m.create_index(Index::create().name("ux_units_org_code").table("units").col("org_id").col("code").unique().to_owned())
-            .await?;
+        m.create_index(Index::create().name("ux_units_org_code").table("units").col("org_id").col("code").unique().to_owned()).await?;
 
         let mut t = Table::create();
         t.table("users")
@@ -90,8 +96,7 @@ impl MigrationTrait for Migration {
         org_pk(&mut t, "id");
         m.create_table(t).await?;
         // Sign-in asks by username alone, so usernames are unique across the deployment.
-        m.create_index(Index::create().name("ux_users_username").table("users").col("username").unique().to_owned())
-            .await?;
+        m.create_index(Index::create().name("ux_users_username").table("users").col("username").unique().to_owned()).await?;
 
         let mut t = Table::create();
         t.table("role_grants")
@@ -104,8 +109,7 @@ impl MigrationTrait for Migration {
             .foreign_key(&mut fk("fk_grants_unit", "role_grants", &["org_id", "unit_id"], "units", &["org_id", "id"], false));
         org_pk(&mut t, "id");
         m.create_table(t).await?;
-        m.create_index(Index::create().name("ix_grants_user").table("role_grants").col("org_id").col("user_id").to_owned())
-            .await?;
+        m.create_index(Index::create().name("ix_grants_user").table("role_grants").col("org_id").col("user_id").to_owned()).await?;
 
         m.create_table(
             Table::create()
@@ -120,8 +124,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_sessions_user").table("sessions").col("org_id").col("user_id").to_owned())
-            .await?;
+        m.create_index(Index::create().name("ix_sessions_user").table("sessions").col("org_id").col("user_id").to_owned()).await?;
 
         let mut t = Table::create();
         t.table("api_tokens")
@@ -136,8 +139,7 @@ impl MigrationTrait for Migration {
             .foreign_key(&mut fk("fk_tokens_user", "api_tokens", &["org_id", "user_id"], "users", &["org_id", "id"], true));
         org_pk(&mut t, "id");
         m.create_table(t).await?;
-        m.create_index(Index::create().name("ux_api_tokens_token_hash").table("api_tokens").col("token_hash").unique().to_owned())
-            .await?;
+        m.create_index(Index::create().name("ux_api_tokens_token_hash").table("api_tokens").col("token_hash").unique().to_owned()).await?;
 
         let mut t = Table::create();
         t.table("audit_log")
@@ -155,8 +157,10 @@ impl MigrationTrait for Migration {
             .foreign_key(&mut fk("fk_audit_org", "audit_log", &["org_id"], "orgs", &["id"], false));
         org_pk(&mut t, "seq");
         m.create_table(t).await?;
-        m.create_index(Index::create().name("ix_audit_entity").table("audit_log").col("org_id").col("entity_type").col("entity_id").to_owned())
-            .await?;
+        m.create_index(
+            Index::create().name("ix_audit_entity").table("audit_log").col("org_id").col("entity_type").col("entity_id").to_owned(),
+        )
+        .await?;
 
         // The head of each agency's chain; updating it first serialises concurrent appends.
         m.create_table(

@@ -87,7 +87,9 @@ pub async fn login(State(state): State<AppState>, rc: RequestCtx, jar: CookieJar
             let jar = jar.add(c).add(cookie(&state, LANG_COOKIE, user.locale.tag().to_string())).remove(Cookie::from(PRE_CSRF_COOKIE));
             Ok((jar, Redirect::to(safe_next(&f.next))).into_response())
         }
-        Err(e @ (AppError::Domain(DomainError::BadCredentials | DomainError::Locked(_) | DomainError::Deactivated) | AppError::RateLimited)) => {
+        Err(
+            e @ (AppError::Domain(DomainError::BadCredentials | DomainError::Locked(_) | DomainError::Deactivated) | AppError::RateLimited),
+        ) => {
             let page = Page::new(&state, &rc, "/login").await;
             let status = e.status();
             let msg = message(rc.locale, &e.info());
@@ -114,7 +116,12 @@ pub struct LocaleForm {
 }
 
 /// Remembers the language: on the account when signed in, in a cookie always.
-pub async fn switch_locale(State(state): State<AppState>, rc: RequestCtx, jar: CookieJar, HtmlForm(f): HtmlForm<LocaleForm>) -> AppResult<Response> {
+pub async fn switch_locale(
+    State(state): State<AppState>,
+    rc: RequestCtx,
+    jar: CookieJar,
+    HtmlForm(f): HtmlForm<LocaleForm>,
+) -> AppResult<Response> {
     let locale: Locale = f.locale.parse().map_err(|()| DomainError::invalid("locale", "unknown-choice"))?;
     if let Some(u) = &rc.user {
         state.store.set_locale(u.org_id, u.id, locale).await?;
@@ -135,7 +142,14 @@ struct AccountPage {
     new_token: Option<String>,
 }
 
-async fn account(state: &AppState, rc: &RequestCtx, ctx: &Ctx, errors: Vec<FieldError>, notice_key: Option<&str>, new_token: Option<String>) -> AppResult<Response> {
+async fn account(
+    state: &AppState,
+    rc: &RequestCtx,
+    ctx: &Ctx,
+    errors: Vec<FieldError>,
+    notice_key: Option<&str>,
+    new_token: Option<String>,
+) -> AppResult<Response> {
     let page = Page::new(state, rc, "/account").await;
     let tokens = state.store.list_tokens(ctx.user.org_id, ctx.user.id).await?;
     let n = notice(&page, notice_key);
@@ -162,7 +176,12 @@ pub struct PasswordForm {
     confirm_password: String,
 }
 
-pub async fn change_password(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, HtmlForm(f): HtmlForm<PasswordForm>) -> AppResult<Response> {
+pub async fn change_password(
+    State(state): State<AppState>,
+    rc: RequestCtx,
+    ctx: Ctx,
+    HtmlForm(f): HtmlForm<PasswordForm>,
+) -> AppResult<Response> {
     let mut v = Validator::new();
     check_password(&mut v, "new_password", &f.new_password);
     if f.new_password != f.confirm_password {
@@ -187,7 +206,12 @@ pub struct TokenForm {
     token_name: String,
 }
 
-pub async fn create_token(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, HtmlForm(f): HtmlForm<TokenForm>) -> AppResult<Response> {
+pub async fn create_token(
+    State(state): State<AppState>,
+    rc: RequestCtx,
+    ctx: Ctx,
+    HtmlForm(f): HtmlForm<TokenForm>,
+) -> AppResult<Response> {
     let mut v = Validator::new();
     let name = v.text("token_name", &f.token_name, true, 100);
     if let Err(DomainError::Invalid(errors)) = v.finish() {
@@ -274,10 +298,7 @@ fn grant_value(g: &Grant) -> String {
 
 fn parse_grant(v: &str) -> Option<Grant> {
     let (role, unit) = v.split_once(':')?;
-    Some(Grant {
-        role: role.parse().ok()?,
-        unit_id: if unit == "*" { None } else { Some(unit.parse::<UnitId>().ok()?) },
-    })
+    Some(Grant { role: role.parse().ok()?, unit_id: if unit == "*" { None } else { Some(unit.parse::<UnitId>().ok()?) } })
 }
 
 #[derive(Deserialize, Default)]
@@ -437,7 +458,13 @@ pub fn check_self_edit(ctx: &Ctx, id: UserId, update: &UserUpdateInput) -> Resul
     }
 }
 
-pub async fn update_user(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, Path(id): Path<UserId>, HtmlForm(f): HtmlForm<UserForm>) -> AppResult<Response> {
+pub async fn update_user(
+    State(state): State<AppState>,
+    rc: RequestCtx,
+    ctx: Ctx,
+    Path(id): Path<UserId>,
+    HtmlForm(f): HtmlForm<UserForm>,
+) -> AppResult<Response> {
     ctx.require(Permission::ManageUsers, Scope::Agency)?;
     let current = state.store.get_user(ctx.user.org_id, id).await?;
     let grants = f.grants();

@@ -45,4 +45,3 @@ pub async fn verify(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx) -> 
     let report = state.store.verify_audit(ctx.user.org_id).await?;
     show(&state, &rc, &ctx, None, Some(report)).await
 }
-

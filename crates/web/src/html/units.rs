@@ -48,20 +48,20 @@ struct FormPage {
     stale: Option<String>,
 }
 
-async fn form(state: &AppState, rc: &RequestCtx, unit_id: Option<UnitId>, version: i64, input: UnitInput, errors: Vec<FieldError>, stale: bool) -> AppResult<Response> {
+async fn form(
+    state: &AppState,
+    rc: &RequestCtx,
+    unit_id: Option<UnitId>,
+    version: i64,
+    input: UnitInput,
+    errors: Vec<FieldError>,
+    stale: bool,
+) -> AppResult<Response> {
     let path = unit_id.map(|id| format!("/units/{id}")).unwrap_or_else(|| "/units/new".into());
     let page = Page::new(state, rc, &path).await;
     let stale = stale.then(|| page.t("error-stale"));
     let invalid = !errors.is_empty() || stale.is_some();
-    let p = FormPage {
-        page,
-        unit_id,
-        version,
-        input,
-        unit_types: UnitType::ALL,
-        errors,
-        stale,
-    };
+    let p = FormPage { page, unit_id, version, input, unit_types: UnitType::ALL, errors, stale };
     if invalid {
         render_invalid(&p)
     } else {
@@ -71,11 +71,7 @@ async fn form(state: &AppState, rc: &RequestCtx, unit_id: Option<UnitId>, versio
 
 pub async fn new_page(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx) -> AppResult<Response> {
     ctx.require(Permission::ManageUnits, Scope::Agency)?;
-    let input = UnitInput {
-        unit_type: UnitType::FamilyCentre.as_str().into(),
-        active: true,
-        ..Default::default()
-    };
+    let input = UnitInput { unit_type: UnitType::FamilyCentre.as_str().into(), active: true, ..Default::default() };
     form(&state, &rc, None, 0, input, Vec::new(), false).await
 }
 
@@ -148,7 +144,13 @@ struct ViewPage {
     item: ServiceUnit,
 }
 
-pub async fn update(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, Path(id): Path<UnitId>, HtmlForm(f): HtmlForm<UnitForm>) -> AppResult<Response> {
+pub async fn update(
+    State(state): State<AppState>,
+    rc: RequestCtx,
+    ctx: Ctx,
+    Path(id): Path<UnitId>,
+    HtmlForm(f): HtmlForm<UnitForm>,
+) -> AppResult<Response> {
     ctx.require(Permission::ManageUnits, Scope::Unit(id))?;
     let version = f.version;
     let input: UnitInput = f.into();

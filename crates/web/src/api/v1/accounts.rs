@@ -28,7 +28,11 @@ pub async fn list_users(State(state): State<AppState>, ctx: Ctx) -> AppResult<Js
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = NewUserInput,
     responses((status = 201, body = User), (status = 422, description = "invalid fields")))]
-pub async fn create_user(State(state): State<AppState>, ctx: Ctx, ApiJson(input): ApiJson<NewUserInput>) -> AppResult<(StatusCode, Json<User>)> {
+pub async fn create_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(input): ApiJson<NewUserInput>,
+) -> AppResult<(StatusCode, Json<User>)> {
     ctx.require(Permission::ManageUsers, Scope::Agency)?;
     let new = input.validate()?;
     let user = svc::create_user(&state, &ctx.actor(), new).await?;
@@ -44,7 +48,12 @@ pub async fn get_user(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Us
 /// Replaces name, active flag and grants. Send the `version` you read; a stale one gets 409.
 #[utoipa::path(put, path = "/api/v1/users/{id}", tag = "accounts", params(("id" = UserId, Path)), request_body = UserUpdateInput,
     responses((status = 200, body = User), (status = 409, description = "changed since read"), (status = 422)))]
-pub async fn update_user(State(state): State<AppState>, ctx: Ctx, Path(id): Path<UserId>, ApiJson(input): ApiJson<UserUpdateInput>) -> AppResult<Json<User>> {
+pub async fn update_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<UserId>,
+    ApiJson(input): ApiJson<UserUpdateInput>,
+) -> AppResult<Json<User>> {
     ctx.require(Permission::ManageUsers, Scope::Agency)?;
     let update = input.validate()?;
     check_self_edit(&ctx, id, &update)?;
@@ -70,7 +79,11 @@ pub struct CreatedToken {
 }
 
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "accounts", request_body = NewToken, responses((status = 201, body = CreatedToken)))]
-pub async fn create_token(State(state): State<AppState>, ctx: Ctx, ApiJson(input): ApiJson<NewToken>) -> AppResult<(StatusCode, Json<CreatedToken>)> {
+pub async fn create_token(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(input): ApiJson<NewToken>,
+) -> AppResult<(StatusCode, Json<CreatedToken>)> {
     let mut v = Validator::new();
     let name = v.text("name", &input.name, true, 100);
     v.finish()?;

@@ -25,7 +25,11 @@ pub async fn list_units(State(state): State<AppState>, ctx: Ctx) -> AppResult<Js
 
 #[utoipa::path(post, path = "/api/v1/units", tag = "units", request_body = UnitInput,
     responses((status = 201, body = ServiceUnit), (status = 403), (status = 422)))]
-pub async fn create_unit(State(state): State<AppState>, ctx: Ctx, ApiJson(input): ApiJson<UnitInput>) -> AppResult<(StatusCode, Json<ServiceUnit>)> {
+pub async fn create_unit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(input): ApiJson<UnitInput>,
+) -> AppResult<(StatusCode, Json<ServiceUnit>)> {
     ctx.require(Permission::ManageUnits, Scope::Agency)?;
     let fields = input.validate()?;
     Ok((StatusCode::CREATED, Json(state.store.create_unit(&ctx.actor(), &fields).await?)))
@@ -48,7 +52,12 @@ pub struct UnitUpdate {
 /// Replaces a unit. A stale `version` gets 409 and changes nothing.
 #[utoipa::path(put, path = "/api/v1/units/{id}", tag = "units", params(("id" = UnitId, Path)), request_body = UnitUpdate,
     responses((status = 200, body = ServiceUnit), (status = 409), (status = 422)))]
-pub async fn update_unit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<UnitId>, ApiJson(input): ApiJson<UnitUpdate>) -> AppResult<Json<ServiceUnit>> {
+pub async fn update_unit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<UnitId>,
+    ApiJson(input): ApiJson<UnitUpdate>,
+) -> AppResult<Json<ServiceUnit>> {
     ctx.require(Permission::ManageUnits, Scope::Unit(id))?;
     let fields = input.unit.validate()?;
     Ok(Json(state.store.update_unit(&ctx.actor(), id, input.version, &fields).await?))
