@@ -177,3 +177,21 @@ fn a_typo_in_the_settings_file_is_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field `secure_cookie`"));
 }
+
+#[test]
+fn bench_prints_its_figures_and_leaves_no_file_behind() {
+    let dir = Dir::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_shegong"))
+        .current_dir(&dir.0)
+        .env_remove("SHEGONG_DATABASE_URL")
+        .env_remove("SHEGONG_CONFIG")
+        .args(["bench", "--writes", "20", "--requests", "5"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("| audit verify (entries=22) |"), "{text}");
+    assert!(text.contains("GET /units listing 20 units"), "{text}");
+    assert!(!text.contains("FAILED"), "{text}");
+    assert!(!dir.0.join("shegong.db").exists(), "bench never writes to the default database");
+}

@@ -1,5 +1,6 @@
 //! The `shegong` command: settings and wiring. The work itself lives in the other crates.
 
+pub mod bench;
 pub mod settings;
 
 use clap::{Parser, Subcommand};
@@ -77,6 +78,15 @@ pub enum Command {
     Audit(AuditCommand),
     /// Print the OpenAPI document of the JSON API.
     Openapi,
+    /// Time the hot paths on a new, empty database and print a Markdown table.
+    Bench {
+        /// How many records to write.
+        #[arg(long, default_value_t = 2000)]
+        writes: usize,
+        /// How many requests per page.
+        #[arg(long, default_value_t = 500)]
+        requests: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -190,6 +200,23 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
                 }
             }
             return Ok(if broken { 1 } else { 0 });
+        }
+        Command::Bench { writes, requests } => {
+            // Never write bench data into the default database: use a scratch file unless told.
+            let explicit = cli.settings.database_url.is_some() || cli.settings.config.is_some();
+            let scratch = std::env::temp_dir().join(format!("shegong-bench-{}.db", std::process::id()));
+            let url = if explicit { settings.database_url.clone() } else { scratch.to_string_lossy().to_string() };
+            let results = bench::run(&url, writes, requests).await;
+            if !explicit {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{url}{suffix}"));
+                }
+            }
+            let results = results?;
+            println!("| measurement | result |\n|---|---|");
+            for r in results {
+                println!("| {} | {} |", r.name, r.value);
+            }
         }
         Command::Openapi => {
             let doc = shegong_web::api::v1::openapi();
