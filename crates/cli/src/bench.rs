@@ -104,7 +104,12 @@ pub async fn run(url: &str, writes: usize, requests: usize) -> Result<Vec<BenchR
         times.sort();
         out.push(BenchResult {
             name: format!("{label} (n={requests})"),
-            value: format!("p50 {} · p95 {} · p99 {}", ms(percentile(&times, 0.5)), ms(percentile(&times, 0.95)), ms(percentile(&times, 0.99))),
+            value: format!(
+                "p50 {} · p95 {} · p99 {}",
+                ms(percentile(&times, 0.5)),
+                ms(percentile(&times, 0.95)),
+                ms(percentile(&times, 0.99))
+            ),
         });
     }
     // The units page with every unit of the write test listed.

@@ -304,13 +304,7 @@ impl Client {
         let mut body: Vec<(&str, &str)> = fields.to_vec();
         body.push(("_csrf", &token));
         let encoded = serde_urlencoded_pairs(&body);
-        self.http
-            .post(self.url(path))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(encoded)
-            .send()
-            .await
-            .unwrap()
+        self.http.post(self.url(path)).header("content-type", "application/x-www-form-urlencoded").body(encoded).send().await.unwrap()
     }
 
     /// Sends JSON with the session's CSRF header.
@@ -328,4 +322,258 @@ fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
         .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Browser tests: a headless Chromium of its own, driven over WebDriver through chromedriver.
+
+/// How long a browser test waits for a page or element before failing.
+pub const BROWSER_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// A headless Chromium with its own chromedriver (own port) and its own profile directory, so
+/// browser tests can run in parallel. Dropping it quits the browser and stops chromedriver.
+pub struct Browser {
+    pub client: fantoccini::Client,
+    /// The application's base URL, e.g. `http://127.0.0.1:1234`.
+    pub base: String,
+    // Declared after `client`, so it is dropped (chromedriver stopped) after the session.
+    _driver: Chromedriver,
+}
+
+/// A running chromedriver; dropping it shuts it down (with its browsers) and removes the
+/// temporary directory holding the Chromium profile.
+struct Chromedriver {
+    child: std::process::Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        // chromedriver's own shutdown command quits every session's browser, then exits.
+        let _ = local_http_get(self.port, "/shutdown");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A tiny blocking HTTP/1.1 GET to a local port (chromedriver answers nothing to HTTP/1.0 and
+/// keeps the connection open): the whole response, or `None` if nothing answered.
+fn local_http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let timeout = std::time::Duration::from_secs(2);
+    let mut s = std::net::TcpStream::connect_timeout(&addr, timeout).ok()?;
+    s.set_read_timeout(Some(timeout)).ok()?;
+    s.set_write_timeout(Some(timeout)).ok()?;
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n").as_bytes()).ok()?;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        out.extend_from_slice(&buf[..n]);
+        // Stop once the headers and as many body bytes as they announce have arrived.
+        let text = String::from_utf8_lossy(&out);
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let len = head
+                .lines()
+                .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("content-length")))
+                .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if body.len() >= len {
+                break;
+            }
+        }
+    }
+    (!out.is_empty()).then(|| String::from_utf8_lossy(&out).into_owned())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The PNG screenshots of browser tests go here (`target/screenshots`).
+pub fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("..").join("target"));
+    target.join("screenshots")
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium for the application at `base`. `None` when
+    /// chromedriver or Chromium is not installed (the test is skipped; in CI that panics).
+    pub async fn start(base: &str) -> Option<Browser> {
+        let chromium = std::env::var("SHEGONG_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let chromedriver = std::env::var("SHEGONG_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        for (what, path, var) in [("Chromium", &chromium, "SHEGONG_CHROMIUM"), ("chromedriver", &chromedriver, "SHEGONG_CHROMEDRIVER")] {
+            if !std::path::Path::new(path).is_file() {
+                if in_ci() {
+                    panic!("{what} at {path} is required in CI (set {var} to its path)");
+                }
+                eprintln!("skipping browser test: {what} not found at {path} (install it or set {var})");
+                return None;
+            }
+        }
+        let dir = std::env::temp_dir().join(format!("shegong-browser-{}", uuid::Uuid::now_v7().simple()));
+        let profile = dir.join("profile");
+        std::fs::create_dir_all(&profile).unwrap();
+        let driver = start_chromedriver(&chromedriver, dir).await;
+        let caps = serde_json::json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    format!("--user-data-dir={}", profile.display()),
+                    "--window-size=1280,900",
+                ],
+            },
+        });
+        let serde_json::Value::Object(caps) = caps else { unreachable!() };
+        let client = fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await
+            .unwrap_or_else(|e| panic!("chromedriver could not start Chromium at {chromium}: {e}"));
+        Some(Browser { client, base: base.trim_end_matches('/').to_string(), _driver: driver })
+    }
+
+    /// Ends the WebDriver session (closing Chromium) before chromedriver is stopped.
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Opens `path` of the application and waits for the page to load.
+    pub async fn goto(&self, path: &str) {
+        self.client.goto(&self.url(path)).await.unwrap_or_else(|e| panic!("opening {path}: {e}"));
+    }
+
+    /// The current path and query, e.g. `/units?notice=created`.
+    pub async fn path(&self) -> String {
+        let url = self.client.current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        }
+    }
+
+    /// Waits (up to [`BROWSER_WAIT`]) for an element matching the CSS selector.
+    pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        match self.client.wait().at_most(BROWSER_WAIT).for_element(fantoccini::Locator::Css(css)).await {
+            Ok(e) => e,
+            Err(e) => {
+                let path = self.path().await;
+                let text = self.text("body").await;
+                panic!("no element `{css}` on {path} after {BROWSER_WAIT:?} ({e}); the page reads:\n{text}")
+            }
+        }
+    }
+
+    /// The first element matching the CSS selector, now.
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client.find(fantoccini::Locator::Css(css)).await.unwrap_or_else(|e| panic!("no element `{css}`: {e}"))
+    }
+
+    /// The rendered text of the first element matching the CSS selector.
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap()
+    }
+
+    /// The current value of the form field matching the CSS selector.
+    pub async fn value(&self, css: &str) -> String {
+        self.find(css).await.prop("value").await.unwrap().unwrap_or_default()
+    }
+
+    /// Clears the field matching the CSS selector and types `text` into it.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    /// Presses keys on whatever has the focus, like a keyboard: no element is targeted.
+    /// Special keys are `fantoccini::key::Key` values turned into `char`.
+    pub async fn press_keys(&self, keys: &str) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let mut actions = KeyActions::new("keyboard".into());
+        for c in keys.chars() {
+            actions = actions.then(KeyAction::Down { value: c }).then(KeyAction::Up { value: c });
+        }
+        self.client.perform_actions(actions).await.unwrap();
+    }
+
+    /// Signs in through the form and waits for the signed-in page.
+    pub async fn sign_in(&self, username: &str, password: &str) {
+        self.goto("/login").await;
+        self.wait_for("#f-username").await;
+        self.fill("#f-username", username).await;
+        self.fill("#f-password", password).await;
+        self.find("form[action=\"/login\"] button[type=submit]").await.click().await.unwrap();
+        self.wait_for("form[action=\"/logout\"]").await;
+    }
+
+    /// Saves a PNG of the viewport as `target/screenshots/{name}.png` and returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.unwrap();
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+}
+
+async fn start_chromedriver(binary: &str, dir: PathBuf) -> Chromedriver {
+    // A port can be taken between choosing and binding it; then chromedriver exits and we retry.
+    for _ in 0..3 {
+        let port = free_port();
+        let mut child = std::process::Command::new(binary)
+            .arg(format!("--port={port}"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {binary}: {e}"));
+        let deadline = tokio::time::Instant::now() + BROWSER_WAIT;
+        while tokio::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            if local_http_get(port, "/status").is_some_and(|r| r.contains("\"ready\":true")) {
+                return Chromedriver { child, port, dir };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        // Not answering: stop this one and try another port.
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    panic!("chromedriver ({binary}) did not start");
 }
