@@ -5,6 +5,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
+use shegong_domain::accounts::{Permission, Scope};
 use shegong_domain::units::ServiceUnit;
 
 #[derive(Template)]
@@ -23,6 +24,7 @@ pub async fn home(State(state): State<AppState>, rc: RequestCtx) -> AppResult<Re
     let page = Page::new(&state, &rc, "/").await;
     let all = state.store.list_units(user.org_id).await?;
     let roles = super::accounts::describe_grants(&page, &user.grants.0, &all);
-    let units = all.into_iter().filter(|u| u.active).collect();
+    // Only the units the user may open (none for an account without grants).
+    let units = all.into_iter().filter(|u| u.active && user.grants.allows(Permission::ViewUnits, Scope::Unit(u.id))).collect();
     render(&HomePage { page, roles, units })
 }

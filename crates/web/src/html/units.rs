@@ -31,7 +31,9 @@ pub struct ListQuery {
 pub async fn list(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
     ctx.require(Permission::ViewUnits, Scope::AnyUnit)?;
     let page = Page::new(&state, &rc, "/units").await;
-    let units = state.store.list_units(ctx.user.org_id).await?;
+    // Only the units the caller may open: staff granted in one unit do not see the others.
+    let units =
+        state.store.list_units(ctx.user.org_id).await?.into_iter().filter(|u| ctx.can(Permission::ViewUnits, Scope::Unit(u.id))).collect();
     let n = notice(&page, q.notice.as_deref());
     render(&ListPage { page, notice: n, units })
 }

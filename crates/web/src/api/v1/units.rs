@@ -20,7 +20,9 @@ pub async fn agency(State(state): State<AppState>, ctx: Ctx) -> AppResult<Json<A
 #[utoipa::path(get, path = "/api/v1/units", tag = "units", responses((status = 200, body = Vec<ServiceUnit>)))]
 pub async fn list_units(State(state): State<AppState>, ctx: Ctx) -> AppResult<Json<Vec<ServiceUnit>>> {
     ctx.require(Permission::ViewUnits, Scope::AnyUnit)?;
-    Ok(Json(state.store.list_units(ctx.user.org_id).await?))
+    // Only the units the caller may open: staff granted in one unit do not see the others.
+    let units = state.store.list_units(ctx.user.org_id).await?;
+    Ok(Json(units.into_iter().filter(|u| ctx.can(Permission::ViewUnits, Scope::Unit(u.id))).collect()))
 }
 
 #[utoipa::path(post, path = "/api/v1/units", tag = "units", request_body = UnitInput,
