@@ -56,14 +56,13 @@ impl Role {
     fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::Admin => &[ViewUnits, ManageUnits, ManageUsers, ViewAudit],
-            Role::Supervisor => &[ViewUnits, ViewAudit],
-            Role::SocialWorker
-            | Role::WelfareWorker
-            | Role::PeerSupporter
-            | Role::Volunteer
-            | Role::HotlineOperator
-            | Role::FunderViewer => &[ViewUnits],
+            Role::Admin => &[ViewUnits, ManageUnits, ManageUsers, ViewAudit, ViewClients, EditClients, ManageClients, AnonymiseClients],
+            Role::Supervisor => &[ViewUnits, ViewAudit, ViewClients, EditClients, ManageClients],
+            // Hotline operators look callers up and register new ones.
+            Role::SocialWorker | Role::WelfareWorker | Role::HotlineOperator => &[ViewUnits, ViewClients, EditClients],
+            // Peer supporters and volunteers meet people through activities and duties, which
+            // give them what they need; the registry itself is need-to-know.
+            Role::PeerSupporter | Role::Volunteer | Role::FunderViewer => &[ViewUnits],
         }
     }
 }
@@ -86,6 +85,14 @@ pub enum Permission {
     ManageUsers,
     /// Read and verify the audit log.
     ViewAudit,
+    /// Find and read client records (and their households and consents).
+    ViewClients,
+    /// Register and edit clients, households and consents.
+    EditClients,
+    /// Merge duplicate records, import and export lists.
+    ManageClients,
+    /// Clear the personal details of records past their retention period.
+    AnonymiseClients,
 }
 
 /// Where a permission is asked for.

@@ -65,3 +65,15 @@ id_type!(
     /// A personal API token.
     TokenId
 );
+id_type!(
+    /// A person in the registry (service user / 服務使用者 / 服务对象).
+    ClientId
+);
+id_type!(
+    /// A household of clients.
+    HouseholdId
+);
+id_type!(
+    /// A consent record of a client.
+    ConsentId
+);

@@ -5,12 +5,13 @@
 
 use crate::accounts::{Actor, ApiToken, Credentials, NewUser, Session, User, UserUpdateInput};
 use crate::audit::{AuditEntry, AuditEvent, VerifyReport};
+use crate::clients::{Category, Client, ClientFields, ClientFilter, Consent, ConsentFields, DuplicateMatch, Household, HouseholdFields};
 use crate::error::Result;
-use crate::ids::{OrgId, TokenId, UnitId, UserId};
+use crate::ids::{ClientId, ConsentId, HouseholdId, OrgId, TokenId, UnitId, UserId};
 use crate::locale::Locale;
 use crate::units::{Agency, ServiceUnit, UnitFields};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 #[async_trait]
 pub trait UnitsRepo: Send + Sync {
@@ -63,11 +64,129 @@ pub trait AuditRepo: Send + Sync {
     /// Newest first.
     async fn list_audit(&self, org: OrgId, before_seq: Option<i64>, limit: u64) -> Result<Vec<AuditEntry>>;
     async fn verify_audit(&self, org: OrgId) -> Result<VerifyReport>;
+    /// Entries about one record, oldest first (a client's timeline).
+    async fn audit_for(&self, org: OrgId, entity_type: &str, entity_id: &str) -> Result<Vec<AuditEntry>>;
+}
+
+/// A page of clients and how many match in all.
+#[derive(Clone, Debug)]
+pub struct ClientPage {
+    pub clients: Vec<Client>,
+    pub total: u64,
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct ImportOutcome {
+    pub created: u64,
+    /// Rows that matched a person already registered (same identity document, or same name,
+    /// birth date and phone): re-running a file creates no duplicates.
+    pub already_registered: u64,
+}
+
+/// A record of two clients merged into one.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct MergeRecord {
+    pub survivor: ClientId,
+    pub merged: ClientId,
+    pub merged_by: String,
+    pub at: DateTime<Utc>,
+    /// The merged record as it was, as JSON.
+    pub snapshot: String,
+}
+
+#[async_trait]
+pub trait ClientsRepo: Send + Sync {
+    async fn categories(&self, org: OrgId) -> Result<Vec<Category>>;
+    async fn create_client(&self, actor: &Actor, fields: &ClientFields) -> Result<Client>;
+    /// The full record (the web layer masks what the caller may not see).
+    async fn get_client(&self, org: OrgId, id: ClientId) -> Result<Client>;
+    async fn clients_by_ids(&self, org: OrgId, ids: &[ClientId]) -> Result<Vec<Client>>;
+    async fn update_client(&self, actor: &Actor, id: ClientId, version: i64, fields: &ClientFields) -> Result<Client>;
+    /// Clients in `units` (None: every unit) matching the filter's unit, category, district and
+    /// status (the text query is answered by the search index, not here).
+    async fn list_clients(
+        &self,
+        org: OrgId,
+        filter: &ClientFilter,
+        units: Option<&[UnitId]>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<ClientPage>;
+    async fn close_client(&self, actor: &Actor, id: ClientId, version: i64, on: NaiveDate) -> Result<Client>;
+    async fn reopen_client(&self, actor: &Actor, id: ClientId, version: i64) -> Result<Client>;
+    /// Registered people who may be the same as `fields` (same phone, same identity document,
+    /// or a similar name with the same birth date).
+    async fn find_duplicates(&self, org: OrgId, fields: &ClientFields, exclude: Option<ClientId>) -> Result<Vec<DuplicateMatch>>;
+    /// Pairs of active records that may be one person, for the review list.
+    async fn duplicate_pairs(&self, org: OrgId, units: Option<&[UnitId]>, limit: u64) -> Result<Vec<(Client, DuplicateMatch)>>;
+    /// Moves everything linked to `merged` onto `survivor` and retires `merged`.
+    async fn merge_clients(&self, actor: &Actor, survivor: ClientId, merged: ClientId) -> Result<Client>;
+    async fn merges(&self, org: OrgId, limit: u64) -> Result<Vec<MergeRecord>>;
+    /// Registers every row in one transaction, skipping people already registered.
+    async fn import_clients(&self, actor: &Actor, rows: &[ClientFields]) -> Result<ImportOutcome>;
+    /// How many rows of `rows` are already registered (for the dry run).
+    async fn count_registered(&self, org: OrgId, rows: &[ClientFields]) -> Result<u64>;
+    /// Clears the personal details of records closed before `closed_before`, keeping what the
+    /// statistics need (sex, age band, district, categories, unit). Returns the ids.
+    async fn anonymise_closed(&self, actor: &Actor, closed_before: NaiveDate) -> Result<Vec<ClientId>>;
+    /// Every client of every agency after `after`, in id order (rebuilding the search index).
+    async fn clients_after(&self, after: Option<(OrgId, ClientId)>, limit: u64) -> Result<Vec<Client>>;
+
+    async fn add_consent(&self, actor: &Actor, client: ClientId, fields: &ConsentFields) -> Result<Consent>;
+    async fn withdraw_consent(&self, actor: &Actor, client: ClientId, consent: ConsentId, on: NaiveDate) -> Result<Consent>;
+    async fn consents(&self, org: OrgId, client: ClientId) -> Result<Vec<Consent>>;
+
+    async fn create_household(&self, actor: &Actor, fields: &HouseholdFields) -> Result<Household>;
+    async fn update_household(&self, actor: &Actor, id: HouseholdId, version: i64, fields: &HouseholdFields) -> Result<Household>;
+    async fn get_household(&self, org: OrgId, id: HouseholdId) -> Result<Household>;
+    async fn household_of(&self, org: OrgId, client: ClientId) -> Result<Option<Household>>;
+}
+
+/// What the search index holds of a client: enough to find them, nothing more.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClientDoc {
+    pub org_id: OrgId,
+    pub id: ClientId,
+    pub unit_id: UnitId,
+    pub name_zh: String,
+    pub name_en: String,
+    pub phones: Vec<String>,
+    pub id_last4: String,
+    pub active: bool,
+}
+
+impl From<&Client> for ClientDoc {
+    fn from(c: &Client) -> Self {
+        Self {
+            org_id: c.org_id,
+            id: c.id,
+            unit_id: c.unit_id,
+            name_zh: c.name_zh.clone(),
+            name_en: c.name_en.clone(),
+            phones: c.phones.clone(),
+            id_last4: c.id_doc_number.as_deref().map(crate::clients::id_last4).unwrap_or_default(),
+            active: c.status == crate::clients::ClientStatus::Active || c.status == crate::clients::ClientStatus::Closed,
+        }
+    }
+}
+
+/// The client search index (derived from the database; rebuildable at any time).
+pub trait SearchIndex: Send + Sync {
+    /// Adds or replaces documents and makes them searchable before returning.
+    fn upsert(&self, docs: &[ClientDoc]) -> Result<()>;
+    fn delete(&self, ids: &[ClientId]) -> Result<()>;
+    /// Best matches first. The query is a name in Traditional or Simplified Chinese, pinyin or
+    /// English; a phone fragment of 4+ digits; or the last 4 characters of an identity number.
+    /// `units`: only clients of these units (None: any unit of the agency).
+    fn search(&self, org: OrgId, query: &str, units: Option<&[UnitId]>, limit: usize) -> Result<Vec<ClientId>>;
+    fn clear(&self) -> Result<()>;
+    fn count(&self) -> Result<u64>;
 }
 
 /// Everything the application stores.
 #[async_trait]
-pub trait Storage: UnitsRepo + AccountsRepo + AuditRepo {
+pub trait Storage: UnitsRepo + AccountsRepo + AuditRepo + ClientsRepo {
     /// `sqlite` or `postgres`.
     fn backend_name(&self) -> &'static str;
     async fn ping(&self) -> Result<()>;
