@@ -8,5 +8,6 @@ mod audit;
 mod authz;
 mod browser;
 mod cli;
+mod clients;
 mod ops;
 mod units;

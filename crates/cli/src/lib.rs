@@ -34,6 +34,12 @@ pub enum CliError {
     Usage(String),
 }
 
+impl From<shegong_search::SearchError> for CliError {
+    fn from(e: shegong_search::SearchError) -> Self {
+        CliError::Settings(e.to_string())
+    }
+}
+
 #[derive(Parser, Debug)]
 #[command(name = "shegong", version, about = "Case, service and statistics platform for community social-work agencies")]
 pub struct Cli {
@@ -78,6 +84,9 @@ pub enum Command {
     Audit(AuditCommand),
     /// Print the OpenAPI document of the JSON API.
     Openapi,
+    /// The client search index.
+    #[command(subcommand)]
+    Search(SearchCommand),
     /// Time the hot paths on a new, empty database and print a Markdown table.
     Bench {
         /// How many records to write.
@@ -114,6 +123,12 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SearchCommand {
+    /// Rebuild the index from the database (it is derived data; safe at any time).
+    Rebuild,
 }
 
 #[derive(Subcommand, Debug)]
@@ -218,6 +233,12 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
                 println!("| {} | {} |", r.name, r.value);
             }
         }
+        Command::Search(SearchCommand::Rebuild) => {
+            let store = open_store(&settings, clock).await?;
+            let search = open_search(&settings)?;
+            let n = rebuild_search(&store, &search).await?;
+            println!("search index rebuilt: {n} clients");
+        }
         Command::Openapi => {
             let doc = shegong_web::api::v1::openapi();
             println!("{}", doc.to_pretty_json().map_err(|e| CliError::Usage(e.to_string()))?);
@@ -285,13 +306,43 @@ async fn user(settings: &Settings, clock: Arc<dyn Clock>, cmd: UserCommand) -> R
     Ok(())
 }
 
+fn open_search(settings: &Settings) -> Result<shegong_search::ClientSearch, CliError> {
+    let dir = settings.search_dir.clone().unwrap_or_else(|| shegong_search::default_dir(&settings.database_url));
+    shegong_search::ClientSearch::open(&dir).map_err(|e| CliError::Settings(format!("search index at {}: {e}", dir.display())))
+}
+
+/// Refills the search index from the database, in batches.
+pub async fn rebuild_search(store: &Store, search: &shegong_search::ClientSearch) -> Result<u64, CliError> {
+    use shegong_domain::ports::{ClientDoc, ClientsRepo, SearchIndex};
+    search.clear()?;
+    let mut after = None;
+    let mut n = 0u64;
+    loop {
+        let batch = store.clients_after(after, 5_000).await?;
+        let Some(last) = batch.last() else { break };
+        after = Some((last.org_id, last.id));
+        let docs: Vec<ClientDoc> = batch.iter().map(ClientDoc::from).collect();
+        search.upsert(&docs)?;
+        n += batch.len() as u64;
+    }
+    Ok(n)
+}
+
 async fn serve(settings: Settings, store: Store, clock: Arc<dyn Clock>) -> Result<(), CliError> {
+    use shegong_domain::ports::SearchIndex;
+    let search = open_search(&settings)?;
+    // The index is derived data: rebuild it when it is new, from an older version, or behind.
+    let (count, first) = (search.count()?, shegong_domain::ports::ClientsRepo::clients_after(&store, None, 1).await?);
+    if search.needs_rebuild() || (count == 0 && !first.is_empty()) {
+        let n = rebuild_search(&store, &search).await?;
+        tracing::info!(clients = n, "search index rebuilt");
+    }
     let config = WebConfig {
         secure_cookies: settings.secure_cookies,
         session_ttl: chrono::Duration::minutes(settings.session_ttl_minutes),
         ..WebConfig::default()
     };
-    let state = AppState::new(Arc::new(store), clock, config);
+    let state = AppState::new(Arc::new(store), Arc::new(search), clock, config);
     let app = shegong_web::router(state);
     let listener = tokio::net::TcpListener::bind(&settings.bind).await?;
     let addr = listener.local_addr()?;

@@ -28,6 +28,9 @@ pub struct SettingsArgs {
     /// SQLite durability: `normal` (fast; a power cut may lose the last commits) or `full`.
     #[arg(long, global = true, env = "SHEGONG_SQLITE_SYNCHRONOUS")]
     pub sqlite_synchronous: Option<String>,
+    /// Folder of the client search index [default: next to the SQLite file].
+    #[arg(long, global = true, env = "SHEGONG_SEARCH_DIR")]
+    pub search_dir: Option<PathBuf>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -38,6 +41,7 @@ struct FileSettings {
     secure_cookies: Option<bool>,
     session_ttl_minutes: Option<i64>,
     sqlite_synchronous: Option<String>,
+    search_dir: Option<PathBuf>,
 }
 
 #[derive(Clone)]
@@ -47,6 +51,7 @@ pub struct Settings {
     pub secure_cookies: bool,
     pub session_ttl_minutes: i64,
     pub durability: Durability,
+    pub search_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -87,6 +92,7 @@ impl Settings {
             secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
             session_ttl_minutes: ttl,
             durability,
+            search_dir: args.search_dir.clone().or(file.search_dir),
         })
     }
 }

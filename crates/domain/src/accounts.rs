@@ -144,6 +144,10 @@ pub struct User {
     pub locale: Locale,
     pub active: bool,
     pub grants: Grants,
+    /// May see sensitive categories (offence history, mental health) of clients.
+    pub sensitive_access: bool,
+    /// May see clients' full identity numbers (others see the last 4 characters).
+    pub id_number_access: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
 }
@@ -261,6 +265,12 @@ pub struct UserUpdateInput {
     pub display_name: String,
     pub active: bool,
     pub grants: Vec<Grant>,
+    /// The explicit grant to see sensitive client categories.
+    #[serde(default)]
+    pub sensitive_access: bool,
+    /// The explicit grant to see full identity numbers.
+    #[serde(default)]
+    pub id_number_access: bool,
     /// The version the editor loaded.
     pub version: i64,
 }
@@ -271,7 +281,14 @@ impl UserUpdateInput {
         let display_name = v.text("display_name", &self.display_name, true, 100);
         check_grants(&mut v, &self.grants);
         v.finish()?;
-        Ok(UserUpdateInput { display_name, active: self.active, grants: dedup(&self.grants), version: self.version })
+        Ok(UserUpdateInput {
+            display_name,
+            active: self.active,
+            grants: dedup(&self.grants),
+            sensitive_access: self.sensitive_access,
+            id_number_access: self.id_number_access,
+            version: self.version,
+        })
     }
 }
 

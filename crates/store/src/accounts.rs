@@ -31,6 +31,8 @@ pub(crate) mod user {
         pub locale: String,
         pub active: bool,
         pub failed_logins: i32,
+        pub sensitive_access: bool,
+        pub id_number_access: bool,
         pub locked_until: Option<ChronoDateTimeUtc>,
         pub last_login_at: Option<ChronoDateTimeUtc>,
         pub version: i64,
@@ -118,6 +120,8 @@ fn to_user(m: user::Model, grants: Vec<grant::Model>) -> User {
         display_name: m.display_name,
         locale: m.locale.parse().unwrap_or_default(),
         active: m.active,
+        sensitive_access: m.sensitive_access,
+        id_number_access: m.id_number_access,
         grants: Grants(
             grants.into_iter().filter_map(|g| Some(Grant { role: g.role.parse::<Role>().ok()?, unit_id: g.unit_id.map(UnitId) })).collect(),
         ),
@@ -190,6 +194,8 @@ pub(crate) async fn insert_user<C: ConnectionTrait>(
         locale: Set(new.locale.tag().to_string()),
         active: Set(true),
         failed_logins: Set(0),
+        sensitive_access: Set(false),
+        id_number_access: Set(false),
         locked_until: Set(None),
         last_login_at: Set(None),
         version: Set(1),
@@ -265,6 +271,8 @@ impl AccountsRepo for Store {
         let res = user::Entity::update_many()
             .col_expr(user::Column::DisplayName, Expr::value(up.display_name.clone()))
             .col_expr(user::Column::Active, Expr::value(up.active))
+            .col_expr(user::Column::SensitiveAccess, Expr::value(up.sensitive_access))
+            .col_expr(user::Column::IdNumberAccess, Expr::value(up.id_number_access))
             .col_expr(user::Column::Version, Expr::value(up.version + 1))
             .col_expr(user::Column::UpdatedAt, Expr::value(now))
             .filter(user::Column::OrgId.eq(org.0))
@@ -292,6 +300,7 @@ impl AccountsRepo for Store {
             actor,
             AuditEvent::new(Action::Update, "user", id).detail(json!({
                 "display_name": up.display_name, "active": up.active, "grants": grants_json(&up.grants),
+                "sensitive_access": up.sensitive_access, "id_number_access": up.id_number_access,
             })),
             now,
         )

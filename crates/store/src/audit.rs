@@ -131,8 +131,89 @@ pub(crate) async fn append_in<C: ConnectionTrait>(c: &C, actor: &Actor, event: A
     Ok(())
 }
 
+/// Appends many entries at once (imports): one bump of the head, hashes chained in memory,
+/// rows inserted in batches.
+pub(crate) async fn append_many_in<C: ConnectionTrait>(
+    c: &C,
+    actor: &Actor,
+    events: Vec<AuditEvent>,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let n = events.len() as i64;
+    let bumped = head::Entity::update_many()
+        .col_expr(head::Column::Seq, Expr::col(head::Column::Seq).add(n))
+        .filter(head::Column::OrgId.eq(actor.org_id.0))
+        .exec(c)
+        .await?;
+    if bumped.rows_affected != 1 {
+        return Err(DbErr::RecordNotFound(format!("audit chain of agency {}", actor.org_id)));
+    }
+    let h = head::Entity::find_by_id(actor.org_id.0).one(c).await?.ok_or_else(|| DbErr::RecordNotFound("audit head".into()))?;
+    let at = DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at);
+    let mut seq = h.seq - n;
+    let mut prev = h.hash;
+    let mut rows = Vec::with_capacity(events.len());
+    for event in events {
+        seq += 1;
+        let mut e = AuditEntry {
+            org_id: actor.org_id,
+            seq,
+            at,
+            actor_user_id: actor.user_id,
+            actor_name: actor.name.clone(),
+            action: event.action.as_str().to_string(),
+            entity_type: event.entity_type.to_string(),
+            entity_id: event.entity_id,
+            detail: if serde_json::Value::is_null(&event.detail) { "{}".to_string() } else { event.detail.to_string() },
+            prev_hash: prev,
+            hash: String::new(),
+        };
+        e.hash = e.compute_hash();
+        prev = e.hash.clone();
+        rows.push(log::ActiveModel {
+            org_id: Set(e.org_id.0),
+            seq: Set(e.seq),
+            at: Set(e.at),
+            actor_user_id: Set(e.actor_user_id.map(|u| u.0)),
+            actor_name: Set(e.actor_name),
+            action: Set(e.action),
+            entity_type: Set(e.entity_type),
+            entity_id: Set(e.entity_id),
+            detail: Set(e.detail),
+            prev_hash: Set(e.prev_hash),
+            hash: Set(e.hash),
+        });
+    }
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(500));
+        log::Entity::insert_many(std::mem::replace(&mut rows, rest)).exec(c).await?;
+    }
+    head::Entity::update_many()
+        .col_expr(head::Column::Hash, Expr::value(prev))
+        .filter(head::Column::OrgId.eq(actor.org_id.0))
+        .exec(c)
+        .await?;
+    Ok(())
+}
+
 #[async_trait]
 impl AuditRepo for Store {
+    async fn audit_for(&self, org: OrgId, entity_type: &str, entity_id: &str) -> Result<Vec<AuditEntry>> {
+        let rows = log::Entity::find()
+            .filter(log::Column::OrgId.eq(org.0))
+            .filter(log::Column::EntityType.eq(entity_type))
+            .filter(log::Column::EntityId.eq(entity_id))
+            .order_by_asc(log::Column::Seq)
+            .limit(1000)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
     async fn append(&self, actor: &Actor, event: AuditEvent) -> Result<()> {
         let txn = crate::dialect::write_txn(&self.db).await.map_err(db_err)?;
         append_in(&txn, actor, event, self.now()).await.map_err(db_err)?;

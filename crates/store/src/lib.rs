@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit;
+mod clients;
 pub mod dialect;
 mod migrations;
 mod units;
@@ -133,6 +134,8 @@ fn unique_field(msg: &str) -> &'static str {
         "username"
     } else if msg.contains("code") {
         "code"
+    } else if msg.contains("household_members") || msg.contains("ux_members_client") {
+        "members"
     } else if msg.contains("token") {
         "token"
     } else {

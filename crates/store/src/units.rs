@@ -140,6 +140,7 @@ impl UnitsRepo for Store {
         .await
         .map_err(db_err)?;
         start_chain(&txn, agency.id).await.map_err(db_err)?;
+        crate::clients::insert_default_categories(&txn, agency.id.0).await.map_err(db_err)?;
         let system = Actor::system(agency.id);
         append_in(
             &txn,

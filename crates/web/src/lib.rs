@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod clients;
 pub mod ctx;
 pub mod demo;
 pub mod error;
@@ -9,13 +10,14 @@ pub mod html;
 pub mod i18n;
 pub mod ops;
 pub mod page;
+pub mod tabular;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use shegong_domain::clock::Clock;
-use shegong_domain::ports::Storage;
+use shegong_domain::ports::{SearchIndex, Storage};
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -39,6 +41,7 @@ impl Default for WebConfig {
 
 pub struct Inner {
     pub store: Arc<dyn Storage>,
+    pub search: Arc<dyn SearchIndex>,
     pub clock: Arc<dyn Clock>,
     pub config: WebConfig,
     pub limiter: accounts::LoginLimiter,
@@ -56,8 +59,8 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Storage>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
-        Self(Arc::new(Inner { store, clock, config, limiter: accounts::LoginLimiter::default(), metrics: ops::metrics_handle() }))
+    pub fn new(store: Arc<dyn Storage>, search: Arc<dyn SearchIndex>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
+        Self(Arc::new(Inner { store, search, clock, config, limiter: accounts::LoginLimiter::default(), metrics: ops::metrics_handle() }))
     }
 }
 

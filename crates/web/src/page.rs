@@ -76,6 +76,7 @@ impl Page {
         };
         let (perm, scope) = match what {
             "units" => (Permission::ViewUnits, Scope::AnyUnit),
+            "clients" => (Permission::ViewClients, Scope::AnyUnit),
             "manage_units" => (Permission::ManageUnits, Scope::Agency),
             "users" => (Permission::ManageUsers, Scope::Agency),
             "audit" => (Permission::ViewAudit, Scope::Agency),
@@ -86,6 +87,10 @@ impl Page {
 
     pub fn unit_name(&self, u: &shegong_domain::units::ServiceUnit) -> String {
         u.name(self.locale).to_string()
+    }
+
+    pub fn cat_name(&self, c: &shegong_domain::clients::Category) -> String {
+        c.name(self.locale).to_string()
     }
 
     pub fn role_name(&self, role: &shegong_domain::accounts::Role) -> String {

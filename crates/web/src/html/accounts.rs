@@ -277,6 +277,8 @@ struct UserFormPage {
     username: String,
     display_name: String,
     active: bool,
+    sensitive_access: bool,
+    id_number_access: bool,
     version: i64,
     /// (value "role:unit", role name, place).
     grants: Vec<(String, String, String)>,
@@ -308,6 +310,8 @@ pub struct UserForm {
     display_name: String,
     password: String,
     active: Option<String>,
+    sensitive_access: Option<String>,
+    id_number_access: Option<String>,
     version: i64,
     grant: Vec<String>,
     add_role: String,
@@ -344,6 +348,8 @@ async fn user_form(state: &AppState, rc: &RequestCtx, ctx: &Ctx, mut p: UserForm
         username: std::mem::take(&mut p.username),
         display_name: std::mem::take(&mut p.display_name),
         active: p.active,
+        sensitive_access: p.sensitive_access,
+        id_number_access: p.id_number_access,
         version: p.version,
         grants,
         roles: Role::ALL.to_vec(),
@@ -363,6 +369,8 @@ struct UserFormPageInput {
     username: String,
     display_name: String,
     active: bool,
+    sensitive_access: bool,
+    id_number_access: bool,
     version: i64,
     grants: Vec<Grant>,
     errors: Vec<FieldError>,
@@ -376,6 +384,8 @@ pub async fn new_user_page(State(state): State<AppState>, rc: RequestCtx, ctx: C
         username: String::new(),
         display_name: String::new(),
         active: true,
+        sensitive_access: false,
+        id_number_access: false,
         version: 0,
         grants: Vec::new(),
         errors: Vec::new(),
@@ -392,6 +402,8 @@ pub async fn create_user(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx
         username: f.username.clone(),
         display_name: f.display_name.clone(),
         active: true,
+        sensitive_access: false,
+        id_number_access: false,
         version: 0,
         grants: grants.clone().unwrap_or_default(),
         errors: Vec::new(),
@@ -430,6 +442,8 @@ pub async fn edit_user_page(State(state): State<AppState>, rc: RequestCtx, ctx: 
         username: u.username,
         display_name: u.display_name,
         active: u.active,
+        sensitive_access: u.sensitive_access,
+        id_number_access: u.id_number_access,
         version: u.version,
         grants: u.grants.0,
         errors: Vec::new(),
@@ -473,6 +487,8 @@ pub async fn update_user(
         username: current.username.clone(),
         display_name: f.display_name.clone(),
         active: f.active.is_some(),
+        sensitive_access: f.sensitive_access.is_some(),
+        id_number_access: f.id_number_access.is_some(),
         version: f.version,
         grants: grants.clone().unwrap_or_default(),
         errors: Vec::new(),
@@ -483,6 +499,8 @@ pub async fn update_user(
             display_name: f.display_name.clone(),
             active: f.active.is_some(),
             grants: grants.map_err(|e| DomainError::Invalid(vec![e]))?,
+            sensitive_access: f.sensitive_access.is_some(),
+            id_number_access: f.id_number_access.is_some(),
             version: f.version,
         }
         .validate()?;
@@ -511,6 +529,8 @@ pub async fn update_user(
             let fresh = state.store.get_user(ctx.user.org_id, id).await?;
             input.display_name = fresh.display_name;
             input.active = fresh.active;
+            input.sensitive_access = fresh.sensitive_access;
+            input.id_number_access = fresh.id_number_access;
             input.version = fresh.version;
             input.grants = fresh.grants.0;
             input.stale = true;

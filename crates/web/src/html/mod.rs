@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod clients;
 pub mod home;
 pub mod units;
 
@@ -29,6 +30,20 @@ pub fn router() -> Router<AppState> {
         .route("/units", get(units::list).post(units::create))
         .route("/units/new", get(units::new_page))
         .route("/units/{id}", get(units::show).post(units::update))
+        .route("/clients", get(clients::list).post(clients::create))
+        .route("/clients/new", get(clients::new_page))
+        .route("/clients/duplicates", get(clients::duplicates))
+        .route("/clients/merge", post(clients::merge_post))
+        .route("/clients/retention", get(clients::retention_page).post(clients::retention_post))
+        .route("/clients/{id}", get(clients::show).post(clients::update))
+        .route("/clients/{id}/edit", get(clients::edit_page))
+        .route("/clients/{id}/close", post(clients::close))
+        .route("/clients/{id}/reopen", post(clients::reopen))
+        .route("/clients/{id}/consents", post(clients::add_consent))
+        .route("/clients/{id}/consents/{consent}/withdraw", post(clients::withdraw_consent))
+        .route("/households", post(clients::create_household))
+        .route("/households/new", get(clients::new_household))
+        .route("/households/{id}", get(clients::show_household).post(clients::update_household))
         .route("/audit", get(audit::list))
         .route("/audit/verify", post(audit::verify))
 }

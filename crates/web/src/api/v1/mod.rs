@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod clients;
 pub mod units;
 
 use crate::error::AppError;
@@ -23,7 +24,7 @@ use utoipa_axum::routes;
     info(title = "shegong API", description = "Case, service and statistics platform for community social-work agencies."),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
-    tags((name = "accounts"), (name = "units"), (name = "audit"))
+    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "audit"))
 )]
 struct ApiDoc;
 
@@ -48,6 +49,20 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(units::agency))
         .routes(routes!(units::list_units, units::create_unit))
         .routes(routes!(units::get_unit, units::update_unit))
+        .routes(routes!(clients::list_clients, clients::create_client))
+        .routes(routes!(clients::categories))
+        .routes(routes!(clients::duplicates))
+        .routes(routes!(clients::merge))
+        .routes(routes!(clients::merges))
+        .routes(routes!(clients::anonymise))
+        .routes(routes!(clients::get_client, clients::update_client))
+        .routes(routes!(clients::close_client))
+        .routes(routes!(clients::reopen_client))
+        .routes(routes!(clients::list_consents, clients::add_consent))
+        .routes(routes!(clients::withdraw_consent))
+        .routes(routes!(clients::data_export))
+        .routes(routes!(clients::create_household))
+        .routes(routes!(clients::get_household, clients::update_household))
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::verify_audit));
     let doc = r.get_openapi().clone();

@@ -9,6 +9,8 @@ use shegong_domain::locale::Locale;
 use shegong_domain::ports::Storage;
 use shegong_domain::units::{Agency, UnitInput};
 
+pub mod clients;
+
 /// The password of every demo account (shown when the demo starts; never use it for real data).
 pub const DEMO_PASSWORD: &str = "demo-pass-2026";
 

@@ -1,0 +1,1 @@
+//! Client export (being written).

@@ -1,0 +1,221 @@
+//! Clients service: what the pages and the API share — who may see which record, masking,
+//! registration with duplicate checks, search upkeep, the data-subject access export.
+
+pub mod export;
+pub mod import;
+
+use crate::ctx::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::AppState;
+use chrono::NaiveDate;
+use serde::Serialize;
+use shegong_domain::accounts::{Permission, Scope};
+use shegong_domain::audit::{Action, AuditEntry, AuditEvent};
+use shegong_domain::clients::{mask_id, Category, Client, ClientFields, ClientFilter, ClientInput, Consent, DuplicateMatch, Household};
+use shegong_domain::ids::{ClientId, OrgId, UnitId};
+use shegong_domain::ports::{ClientDoc, MergeRecord};
+use shegong_domain::DomainError;
+use std::sync::Arc;
+
+/// The agency's local date today (service dates are local dates).
+pub async fn today(state: &AppState, org: OrgId) -> AppResult<NaiveDate> {
+    let tz: chrono_tz::Tz = state.store.agency(org).await?.time_zone.parse().unwrap_or(chrono_tz::Asia::Hong_Kong);
+    Ok(state.clock.now().with_timezone(&tz).date_naive())
+}
+
+/// The units whose clients the caller may reach with `perm`; None means every unit.
+pub fn units_for(ctx: &Ctx, perm: Permission) -> Option<Vec<UnitId>> {
+    if ctx.can(perm, Scope::Agency) {
+        return None;
+    }
+    let mut units: Vec<UnitId> = ctx.user.grants.0.iter().filter_map(|g| g.unit_id).filter(|u| ctx.can(perm, Scope::Unit(*u))).collect();
+    units.sort();
+    units.dedup();
+    Some(units)
+}
+
+/// Hides what the caller may not see: full identity numbers and sensitive categories.
+pub fn mask(ctx: &Ctx, mut c: Client, categories: &[Category]) -> Client {
+    if !ctx.user.id_number_access {
+        c.id_doc_number = c.id_doc_number.as_deref().map(mask_id);
+    }
+    if !ctx.user.sensitive_access {
+        c.categories.retain(|code| !categories.iter().any(|k| &k.code == code && k.sensitive));
+    }
+    c
+}
+
+/// Loads a client the caller may see (404 for one of another agency, 403 outside their units).
+pub async fn load(state: &AppState, ctx: &Ctx, id: ClientId, perm: Permission) -> AppResult<Client> {
+    let c = state.store.get_client(ctx.user.org_id, id).await?;
+    ctx.require(perm, Scope::Unit(c.unit_id))?;
+    Ok(c)
+}
+
+/// Keeps sensitive categories the caller cannot see when they save a record.
+pub fn keep_hidden(ctx: &Ctx, before: &Client, input: &mut ClientInput, categories: &[Category]) {
+    if !ctx.user.sensitive_access {
+        for code in &before.categories {
+            if categories.iter().any(|k| &k.code == code && k.sensitive) && !input.categories.contains(code) {
+                input.categories.push(code.clone());
+            }
+        }
+    }
+    // A masked number sent back unchanged means "keep the stored one".
+    if !ctx.user.id_number_access {
+        if let Some(stored) = &before.id_doc_number {
+            if input.id_doc_number.trim() == mask_id(stored) {
+                input.id_doc_number = stored.clone();
+            }
+        }
+    }
+}
+
+/// Updates the search index after a change. The index is derived data: a failure is logged,
+/// and `shegong search rebuild` restores it.
+pub async fn reindex(state: &AppState, clients: &[Client]) {
+    let docs: Vec<ClientDoc> = clients.iter().map(ClientDoc::from).collect();
+    let search = Arc::clone(&state.search);
+    let r = tokio::task::spawn_blocking(move || search.upsert(&docs)).await;
+    if !matches!(r, Ok(Ok(()))) {
+        tracing::error!("search index update failed; run `shegong search rebuild`");
+    }
+}
+
+pub async fn unindex(state: &AppState, ids: Vec<ClientId>) {
+    let search = Arc::clone(&state.search);
+    let r = tokio::task::spawn_blocking(move || search.delete(&ids)).await;
+    if !matches!(r, Ok(Ok(()))) {
+        tracing::error!("search index update failed; run `shegong search rebuild`");
+    }
+}
+
+/// A page of results for the list and the API.
+pub struct Found {
+    pub clients: Vec<Client>,
+    pub total: u64,
+}
+
+pub const PAGE_SIZE: u64 = 50;
+
+/// Finds clients: the text query through the search index, the rest through the database.
+pub async fn find(state: &AppState, ctx: &Ctx, filter: &ClientFilter, offset: u64, limit: u64) -> AppResult<Found> {
+    let units = units_for(ctx, Permission::ViewClients);
+    let org = ctx.user.org_id;
+    let categories = state.store.categories(org).await?;
+    if filter.q.trim().is_empty() {
+        let page = state.store.list_clients(org, filter, units.as_deref(), offset, limit).await?;
+        let clients = page.clients.into_iter().map(|c| mask(ctx, c, &categories)).collect();
+        return Ok(Found { clients, total: page.total });
+    }
+    let search = Arc::clone(&state.search);
+    let q = filter.q.clone();
+    let u = units.clone();
+    let ids = tokio::task::spawn_blocking(move || search.search(org, &q, u.as_deref(), 500))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    let all = state.store.clients_by_ids(org, &ids).await?;
+    let wanted = |c: &Client| {
+        let status_ok = match filter.status.as_str() {
+            "closed" => c.status == shegong_domain::clients::ClientStatus::Closed,
+            "all" => c.status != shegong_domain::clients::ClientStatus::Merged,
+            _ => c.status == shegong_domain::clients::ClientStatus::Active,
+        };
+        status_ok
+            && filter.unit_id.is_none_or(|u| c.unit_id == u)
+            && (filter.district.is_empty() || c.district == filter.district)
+            && (filter.category.is_empty() || c.categories.contains(&filter.category))
+            && units.as_ref().is_none_or(|us| us.contains(&c.unit_id))
+    };
+    let matching: Vec<Client> = all.into_iter().filter(wanted).collect();
+    let total = matching.len() as u64;
+    let clients = matching.into_iter().skip(offset as usize).take(limit as usize).map(|c| mask(ctx, c, &categories)).collect();
+    Ok(Found { clients, total })
+}
+
+/// The outcome of a registration attempt.
+pub enum Registration {
+    Created(Client),
+    /// Possible duplicates: shown to the user, who may register anyway.
+    PossibleDuplicates(Vec<DuplicateMatch>),
+}
+
+pub async fn register(state: &AppState, ctx: &Ctx, input: &ClientInput, confirmed: bool) -> AppResult<Registration> {
+    let org = ctx.user.org_id;
+    let categories = state.store.categories(org).await?;
+    let fields: ClientFields = input.validate(today(state, org).await?, &categories)?;
+    ctx.require(Permission::EditClients, Scope::Unit(fields.unit_id))?;
+    if !confirmed {
+        let dups = state.store.find_duplicates(org, &fields, None).await?;
+        if !dups.is_empty() {
+            let dups = dups.into_iter().map(|d| DuplicateMatch { client: mask(ctx, d.client, &categories), reasons: d.reasons }).collect();
+            return Ok(Registration::PossibleDuplicates(dups));
+        }
+    }
+    let c = state.store.create_client(&ctx.actor(), &fields).await?;
+    reindex(state, std::slice::from_ref(&c)).await;
+    Ok(Registration::Created(mask(ctx, c, &categories)))
+}
+
+pub async fn update(state: &AppState, ctx: &Ctx, id: ClientId, version: i64, mut input: ClientInput) -> AppResult<Client> {
+    let org = ctx.user.org_id;
+    let before = load(state, ctx, id, Permission::EditClients).await?;
+    let categories = state.store.categories(org).await?;
+    keep_hidden(ctx, &before, &mut input, &categories);
+    let fields = input.validate(today(state, org).await?, &categories)?;
+    // Moving a record to another unit needs the right in that unit too.
+    ctx.require(Permission::EditClients, Scope::Unit(fields.unit_id))?;
+    let c = state.store.update_client(&ctx.actor(), id, version, &fields).await?;
+    reindex(state, std::slice::from_ref(&c)).await;
+    Ok(mask(ctx, c, &categories))
+}
+
+/// Records that a person's record was opened (every view of a client record is audited).
+pub async fn audit_view(state: &AppState, ctx: &Ctx, id: ClientId) -> AppResult<()> {
+    state.store.append(&ctx.actor(), AuditEvent::new(Action::View, "client", id)).await?;
+    Ok(())
+}
+
+/// Everything held about one person (PDPO DPP6 / PIPL access request), as one JSON document.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SubjectAccessExport {
+    pub generated_at: chrono::DateTime<chrono::Utc>,
+    pub client: Client,
+    pub consents: Vec<Consent>,
+    pub household: Option<Household>,
+    pub merges: Vec<MergeRecord>,
+    /// Who created, changed, viewed or exported the record, and when.
+    pub access_log: Vec<AuditEntry>,
+}
+
+pub async fn subject_access(state: &AppState, ctx: &Ctx, id: ClientId) -> AppResult<SubjectAccessExport> {
+    let org = ctx.user.org_id;
+    let c = load(state, ctx, id, Permission::ManageClients).await?;
+    // The person's own export holds their full record, unmasked.
+    let merges = state.store.merges(org, 10_000).await?.into_iter().filter(|m| m.survivor == id || m.merged == id).collect();
+    state
+        .store
+        .append(&ctx.actor(), AuditEvent::new(Action::Export, "client", id).detail(serde_json::json!({"kind": "subject_access"})))
+        .await?;
+    Ok(SubjectAccessExport {
+        generated_at: state.clock.now(),
+        consents: state.store.consents(org, id).await?,
+        household: state.store.household_of(org, id).await?,
+        merges,
+        access_log: state.store.audit_for(org, "client", &id.to_string()).await?,
+        client: c,
+    })
+}
+
+/// Clears personal details of records closed more than `years` ago.
+pub async fn anonymise(state: &AppState, ctx: &Ctx, years: u32) -> AppResult<Vec<ClientId>> {
+    ctx.require(Permission::AnonymiseClients, Scope::Agency)?;
+    if !(1..=100).contains(&years) {
+        return Err(DomainError::invalid("years", "out-of-range").into());
+    }
+    let today = today(state, ctx.user.org_id).await?;
+    let cutoff = today.checked_sub_months(chrono::Months::new(12 * years)).unwrap_or(today);
+    let ids = state.store.anonymise_closed(&ctx.actor(), cutoff).await?;
+    unindex(state, ids.clone()).await;
+    Ok(ids)
+}
