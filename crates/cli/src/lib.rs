@@ -59,8 +59,12 @@ pub enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Seed the demo agency into an empty database.
-    Demo,
+    /// Seed the demo agency into an empty database, and optionally synthetic clients.
+    Demo {
+        /// How many synthetic clients to add to the first agency (invented people).
+        #[arg(long, default_value_t = 0)]
+        clients: usize,
+    },
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -170,7 +174,9 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Serve { demo } => {
             let store = open_store(&settings, clock.clone()).await?;
             if demo && shegong_web::demo::seed_if_empty(&store).await? {
+                let n = shegong_web::demo::seed_demo_clients(&store, 300, 2026).await?;
                 print_demo_logins();
+                println!("{n} synthetic clients registered (invented people, for trying things out)");
             }
             serve(settings, store, clock).await?;
         }
@@ -183,12 +189,16 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
                 println!("  {m}");
             }
         }
-        Command::Demo => {
+        Command::Demo { clients } => {
             let store = open_store(&settings, clock).await?;
             if shegong_web::demo::seed_if_empty(&store).await? {
                 print_demo_logins();
-            } else {
-                println!("the database already holds an agency; nothing was added");
+            }
+            if clients > 0 {
+                let started = std::time::Instant::now();
+                let n = shegong_web::demo::seed_demo_clients(&store, clients, rand::random()).await?;
+                println!("{n} synthetic clients registered in {:.1} s", started.elapsed().as_secs_f64());
+                println!("the search index catches up when the server next starts (or run `shegong search rebuild`)");
             }
         }
         Command::User(cmd) => user(&settings, clock, cmd).await?,
@@ -331,9 +341,10 @@ pub async fn rebuild_search(store: &Store, search: &shegong_search::ClientSearch
 async fn serve(settings: Settings, store: Store, clock: Arc<dyn Clock>) -> Result<(), CliError> {
     use shegong_domain::ports::SearchIndex;
     let search = open_search(&settings)?;
-    // The index is derived data: rebuild it when it is new, from an older version, or behind.
-    let (count, first) = (search.count()?, shegong_domain::ports::ClientsRepo::clients_after(&store, None, 1).await?);
-    if search.needs_rebuild() || (count == 0 && !first.is_empty()) {
+    // The index is derived data: rebuild it when it is new, from an older version, or out of
+    // step with the database (clients imported from the command line while it was stopped).
+    let in_db = shegong_domain::ports::ClientsRepo::client_count(&store).await?;
+    if search.needs_rebuild() || search.count()? != in_db {
         let n = rebuild_search(&store, &search).await?;
         tracing::info!(clients = n, "search index rebuilt");
     }

@@ -264,14 +264,11 @@ pub fn normalise_phone(raw: &str) -> Option<String> {
     let plus = raw.trim_start().starts_with('+') || raw.trim_start().starts_with("00");
     let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
     let digits = if raw.trim_start().starts_with("00") { digits.trim_start_matches("00").to_string() } else { digits };
+    // Hong Kong: 8 digits starting 2–3 or 5–9; mainland mobiles: 11 digits starting 1.
     let local = |d: &str| {
-        if d.len() == 8 && matches!(d.as_bytes()[0], b'2' | b'3' | b'5' | b'6' | b'7' | b'8' | b'9') {
-            Some(d.to_string())
-        } else if d.len() == 11 && d.starts_with('1') {
-            Some(d.to_string())
-        } else {
-            None
-        }
+        let hk = d.len() == 8 && matches!(d.as_bytes()[0], b'2' | b'3' | b'5' | b'6' | b'7' | b'8' | b'9');
+        let mainland = d.len() == 11 && d.starts_with('1');
+        (hk || mainland).then(|| d.to_string())
     };
     if plus {
         if let Some(rest) = digits.strip_prefix("852") {

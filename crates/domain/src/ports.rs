@@ -130,6 +130,8 @@ pub trait ClientsRepo: Send + Sync {
     /// Clears the personal details of records closed before `closed_before`, keeping what the
     /// statistics need (sex, age band, district, categories, unit). Returns the ids.
     async fn anonymise_closed(&self, actor: &Actor, closed_before: NaiveDate) -> Result<Vec<ClientId>>;
+    /// How many client records exist in all (the search index should hold as many).
+    async fn client_count(&self) -> Result<u64>;
     /// Every client of every agency after `after`, in id order (rebuilding the search index).
     async fn clients_after(&self, after: Option<(OrgId, ClientId)>, limit: u64) -> Result<Vec<Client>>;
 

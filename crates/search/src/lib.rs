@@ -18,7 +18,7 @@ use shegong_domain::DomainError;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use tantivy::collector::TopDocs;
-use tantivy::directory::MmapDirectory;
+use tantivy::directory::{Directory, MmapDirectory, INDEX_WRITER_LOCK};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query};
 use tantivy::schema::Value;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
@@ -88,9 +88,15 @@ impl ClientSearch {
                 }
                 Err(e) => tracing::warn!(dir = %dir.display(), error = %e, "search index cannot be opened; recreating it"),
             }
+            // Never wipe an index another process is writing to (an older server still
+            // running): that is an error for the caller, not derived data to throw away.
+            let writer_lock = directory.acquire_lock(&INDEX_WRITER_LOCK).map_err(tantivy::TantivyError::from)?;
             wipe(dir)?;
+            let index = Index::create(directory, schema, tantivy::IndexSettings::default())?;
+            drop(writer_lock);
+            return Self::with_index(index, fields, true);
         }
-        let index = Index::create(MmapDirectory::open(dir)?, schema, tantivy::IndexSettings::default())?;
+        let index = Index::create(directory, schema, tantivy::IndexSettings::default())?;
         Self::with_index(index, fields, true)
     }
 
@@ -229,7 +235,8 @@ fn commit(writer: &mut IndexWriter<TantivyDocument>) -> Result<(), SearchError> 
     Ok(())
 }
 
-/// Removes the index files from `dir` (and nothing else that may have been put there).
+/// Removes the index files from `dir` (and nothing else that may have been put there; the lock
+/// files stay, they are reused).
 fn wipe(dir: &Path) -> Result<(), SearchError> {
     let io = |source| SearchError::Directory { path: dir.to_path_buf(), source };
     for entry in std::fs::read_dir(dir).map_err(io)? {
@@ -238,7 +245,7 @@ fn wipe(dir: &Path) -> Result<(), SearchError> {
         let name = name.to_string_lossy();
         let bytes = name.as_bytes();
         let segment_file = bytes.len() > 33 && bytes[32] == b'.' && bytes[..32].iter().all(u8::is_ascii_hexdigit);
-        let index_file = name == "meta.json" || name == ".managed.json" || name.starts_with(".tantivy-") || segment_file;
+        let index_file = name == "meta.json" || name == ".managed.json" || segment_file;
         if index_file && entry.file_type().map_err(io)?.is_file() {
             std::fs::remove_file(entry.path()).map_err(io)?;
         }

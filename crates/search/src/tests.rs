@@ -374,6 +374,29 @@ fn an_index_of_an_older_format_or_damaged_is_recreated() {
 }
 
 #[test]
+fn an_index_in_use_by_another_writer_is_not_wiped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("clients.search");
+    std::fs::create_dir_all(&path).expect("mkdir");
+    let mut b = Schema::builder();
+    let name = b.add_text_field("name", TEXT);
+    let index = Index::create_in_dir(&path, b.build()).expect("old index");
+    let mut writer: IndexWriter<TantivyDocument> = index.writer(20_000_000).expect("writer");
+    let mut doc = TantivyDocument::new();
+    doc.add_text(name, "chan");
+    writer.add_document(doc).expect("add");
+    writer.commit().expect("commit");
+
+    let refused = ClientSearch::open(&path);
+    assert!(matches!(refused, Err(SearchError::Index(_))), "{:?}", refused.err());
+    index.reader().expect("reader").reload().expect("reload");
+    assert_eq!(index.reader().expect("reader").searcher().num_docs(), 1, "the old index is intact");
+
+    drop(writer);
+    assert!(ClientSearch::open(&path).expect("open once it is free").needs_rebuild());
+}
+
+#[test]
 fn the_default_directory_sits_next_to_a_sqlite_file() {
     assert_eq!(default_dir("shegong.db"), PathBuf::from("shegong.db.search"));
     assert_eq!(default_dir("sqlite://data/x.db?mode=rwc"), PathBuf::from("data/x.db.search"));

@@ -153,11 +153,9 @@ pub(crate) async fn append_many_in<C: ConnectionTrait>(
     }
     let h = head::Entity::find_by_id(actor.org_id.0).one(c).await?.ok_or_else(|| DbErr::RecordNotFound("audit head".into()))?;
     let at = DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at);
-    let mut seq = h.seq - n;
     let mut prev = h.hash;
     let mut rows = Vec::with_capacity(events.len());
-    for event in events {
-        seq += 1;
+    for (seq, event) in (h.seq - n + 1..).zip(events) {
         let mut e = AuditEntry {
             org_id: actor.org_id,
             seq,

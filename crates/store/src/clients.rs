@@ -836,7 +836,7 @@ impl ClientsRepo for Store {
             };
             let live = |c: &Client| c.status == ClientStatus::Active;
             let visible = |c: &Client| units.is_none_or(|u| u.contains(&c.unit_id));
-            if !live(a) || !live(b) || !(visible(a) && visible(b)) {
+            if !(live(a) && live(b) && visible(a) && visible(b)) {
                 continue;
             }
             if reason == DuplicateReason::SimilarNameSameBirthDate
@@ -1130,6 +1130,10 @@ impl ClientsRepo for Store {
         }
         txn.commit().await.map_err(db_err)?;
         Ok(ids)
+    }
+
+    async fn client_count(&self) -> Result<u64> {
+        client::Entity::find().count(&self.db).await.map_err(db_err)
     }
 
     async fn clients_after(&self, after: Option<(OrgId, ClientId)>, limit: u64) -> Result<Vec<Client>> {

@@ -135,7 +135,7 @@ pub async fn find(state: &AppState, ctx: &Ctx, filter: &ClientFilter, offset: u6
 
 /// The outcome of a registration attempt.
 pub enum Registration {
-    Created(Client),
+    Created(Box<Client>),
     /// Possible duplicates: shown to the user, who may register anyway.
     PossibleDuplicates(Vec<DuplicateMatch>),
 }
@@ -154,7 +154,7 @@ pub async fn register(state: &AppState, ctx: &Ctx, input: &ClientInput, confirme
     }
     let c = state.store.create_client(&ctx.actor(), &fields).await?;
     reindex(state, std::slice::from_ref(&c)).await;
-    Ok(Registration::Created(mask(ctx, c, &categories)))
+    Ok(Registration::Created(Box::new(mask(ctx, c, &categories))))
 }
 
 pub async fn update(state: &AppState, ctx: &Ctx, id: ClientId, version: i64, mut input: ClientInput) -> AppResult<Client> {

@@ -167,3 +167,40 @@ pub async fn seed_if_empty(store: &dyn Storage) -> AppResult<bool> {
     }
     Ok(true)
 }
+
+/// Adds `n` synthetic clients to the first agency's active units, with a few near-duplicates
+/// so the duplicate review has something to show. Returns how many were registered.
+pub async fn seed_demo_clients(store: &dyn Storage, n: usize, seed: u64) -> AppResult<u64> {
+    use clients::{Generator, Region};
+    let Some(agency) = store.list_agencies().await?.into_iter().next() else {
+        return Ok(0);
+    };
+    let users = store.list_users(agency.id).await?;
+    let Some(admin) = users.iter().find(|u| u.grants.has_role(Role::Admin)) else {
+        return Ok(0);
+    };
+    let actor = Actor::from(admin);
+    let tz: chrono_tz::Tz = agency.time_zone.parse().unwrap_or(chrono_tz::Asia::Hong_Kong);
+    let region = if agency.time_zone == "Asia/Shanghai" { Region::Guangzhou } else { Region::HongKong };
+    let units: Vec<(UnitId, Region)> = store.list_units(agency.id).await?.into_iter().filter(|u| u.active).map(|u| (u.id, region)).collect();
+    if units.is_empty() {
+        return Ok(0);
+    }
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let created = clients::seed_clients(store, &actor, &units, n, seed, today).await?;
+    // A handful of the same people entered twice, as happens at busy front desks.
+    let mut generator = Generator::new(seed ^ 0x5eed, units);
+    let categories = store.categories(agency.id).await?;
+    let mut twins = Vec::new();
+    for _ in 0..(n / 60).min(10) {
+        let original = generator.client(today);
+        let copy = generator.near_duplicate(&original);
+        for input in [original, copy] {
+            if let Ok(f) = input.validate(today, &categories) {
+                twins.push(f);
+            }
+        }
+    }
+    let extra = store.import_clients(&actor, &twins).await?;
+    Ok(created + extra.created)
+}

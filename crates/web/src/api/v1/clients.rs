@@ -69,7 +69,7 @@ pub async fn create_client(
 ) -> AppResult<Response> {
     ctx.require(Permission::EditClients, Scope::AnyUnit)?;
     Ok(match svc::register(&state, &ctx, &input, p.confirm_duplicates).await? {
-        Registration::Created(c) => (StatusCode::CREATED, Json(c)).into_response(),
+        Registration::Created(c) => (StatusCode::CREATED, Json(*c)).into_response(),
         Registration::PossibleDuplicates(d) => {
             (StatusCode::CONFLICT, Json(PossibleDuplicates { code: "possible-duplicates", duplicates: d })).into_response()
         }
