@@ -265,6 +265,7 @@ pub async fn create(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, Htm
 
 pub async fn edit_page(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, Path(id): Path<ClientId>) -> AppResult<Response> {
     let c = svc::load(&state, &ctx, id, Permission::EditClients).await?;
+    svc::audit_view(&state, &ctx, id).await?;
     let categories = state.store.categories(ctx.user.org_id).await?;
     let c = svc::mask(&ctx, c, &categories);
     let input = ClientInput::from(&c);
