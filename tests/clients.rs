@@ -307,3 +307,31 @@ async fn data_access_export_holds_everything_and_is_audited(app: TestApp) {
     let log: Vec<Value> = admin.get("/api/v1/audit?limit=20").await.json().await.unwrap();
     assert!(log.iter().any(|e| e["action"] == "export" && e["entity_id"] == id));
 }
+
+#[db_test]
+async fn anonymising_a_record_also_clears_what_was_merged_into_it(app: TestApp) {
+    let admin = app.signed_in(Role::Admin).await;
+    let unit = app.seeded.unit_a.id;
+    let a = register(&admin, &person(unit, "區伯", "Au Pak", "24445555")).await;
+    let mut twin = person(unit, "区伯", "", "24445555");
+    twin["id_doc_type"] = json!("");
+    twin["id_doc_number"] = json!("");
+    let b: Value = admin.json(Method::POST, "/api/v1/clients?confirm_duplicates=true", &twin).await.json().await.unwrap();
+    let r = admin.json(Method::POST, "/api/v1/clients/merge", &json!({"survivor": a["id"], "merged": b["id"]})).await;
+    assert_eq!(r.status(), 200);
+    let survivor: Value = r.json().await.unwrap();
+    let id = a["id"].as_str().unwrap();
+    admin.json(Method::POST, &format!("/api/v1/clients/{id}/close"), &json!({"version": survivor["version"]})).await;
+    app.db.clock.advance(chrono::Duration::days(365 * 8));
+    let admin = app.signed_in(Role::Admin).await;
+    let v: Value = admin.json(Method::POST, "/api/v1/clients/anonymise", &json!({"years": 7})).await.json().await.unwrap();
+    assert_eq!(v["anonymised"].as_array().unwrap().len(), 2);
+    let retired: Value = admin.get(&format!("/api/v1/clients/{}", b["id"].as_str().unwrap())).await.json().await.unwrap();
+    assert_eq!(retired["name_zh"], "");
+    assert_eq!(retired["status"], "merged");
+    let merges: Vec<Value> = admin.get("/api/v1/clients/merges").await.json().await.unwrap();
+    assert!(!merges[0]["snapshot"].as_str().unwrap().contains("区伯"), "the merge snapshot is cleared too");
+    // Nothing personal is left in the audit log either.
+    let log: Vec<Value> = admin.get("/api/v1/audit?limit=200").await.json().await.unwrap();
+    assert!(log.iter().all(|e| !e["detail"].as_str().unwrap().contains("區伯") && !e["detail"].as_str().unwrap().contains("24445555")));
+}

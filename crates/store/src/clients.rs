@@ -342,16 +342,52 @@ fn new_model(org: OrgId, id: ClientId, f: &ClientFields, now: DateTime<Utc>) -> 
     a
 }
 
-/// What the audit log keeps of a client: everything but the full identity number.
+/// What the audit log keeps of a new client: where, and which fields were filled — never the
+/// values. The log is append-only and outlives retention, so it must hold no personal data.
 fn describe(f: &ClientFields) -> serde_json::Value {
-    json!({
-        "unit_id": f.unit_id, "name_zh": f.name_zh, "name_en": f.name_en, "sex": f.sex.as_str(),
-        "date_of_birth": f.date_of_birth, "age_band": f.age_band.map(|b| b.as_str()), "phones": f.phones,
-        "id_doc": f.id_doc.as_ref().map(|(t, n)| format!("{} {}", t.as_str(), mask_id(n))),
-        "district": f.district, "street": f.street, "community": f.community, "address": f.address,
-        "latitude": f.latitude, "longitude": f.longitude, "preferred_language": f.preferred_language.as_str(),
-        "ethnicity": f.ethnicity, "categories": f.categories,
-    })
+    let filled: Vec<&str> = [
+        ("name_zh", !f.name_zh.is_empty()),
+        ("name_en", !f.name_en.is_empty()),
+        ("date_of_birth", f.date_of_birth.is_some()),
+        ("age_band", f.age_band.is_some()),
+        ("phones", !f.phones.is_empty()),
+        ("id_doc", f.id_doc.is_some()),
+        ("address", !f.address.is_empty()),
+        ("coordinates", f.latitude.is_some()),
+        ("ethnicity", !f.ethnicity.is_empty()),
+        ("categories", !f.categories.is_empty()),
+    ]
+    .into_iter()
+    .filter_map(|(k, yes)| yes.then_some(k))
+    .collect();
+    json!({"unit_id": f.unit_id, "fields": filled})
+}
+
+/// The names of the fields a save changes (values stay out of the log, as above).
+fn changed(before: &Client, f: &ClientFields) -> serde_json::Value {
+    let id_before = before.id_doc_type.zip(before.id_doc_number.clone());
+    let changed: Vec<&str> = [
+        ("unit_id", before.unit_id != f.unit_id),
+        ("name_zh", before.name_zh != f.name_zh),
+        ("name_en", before.name_en != f.name_en),
+        ("sex", before.sex != f.sex),
+        ("date_of_birth", before.date_of_birth != f.date_of_birth),
+        ("age_band", before.age_band != f.age_band),
+        ("phones", before.phones != f.phones),
+        ("id_doc", id_before != f.id_doc),
+        ("district", before.district != f.district),
+        ("street", before.street != f.street),
+        ("community", before.community != f.community),
+        ("address", before.address != f.address),
+        ("coordinates", before.latitude != f.latitude || before.longitude != f.longitude),
+        ("preferred_language", before.preferred_language != f.preferred_language),
+        ("ethnicity", before.ethnicity != f.ethnicity),
+        ("categories", before.categories != f.categories),
+    ]
+    .into_iter()
+    .filter_map(|(k, yes)| yes.then_some(k))
+    .collect();
+    json!({"changed": changed})
 }
 
 async fn write_children<C: ConnectionTrait>(c: &C, org: OrgId, id: ClientId, phones: &[String], tags: &[String]) -> Result<()> {
@@ -550,8 +586,9 @@ async fn write_members<C: ConnectionTrait>(c: &C, org: OrgId, id: HouseholdId, f
 }
 
 fn household_detail(f: &HouseholdFields) -> serde_json::Value {
+    // Ids and relationships only: names and addresses stay out of the append-only log.
     json!({
-        "unit_id": f.unit_id, "name": f.name, "address": f.address,
+        "unit_id": f.unit_id,
         "members": f.members.iter().map(|(c, r)| json!({"client_id": c, "relationship": r.as_str()})).collect::<Vec<_>>(),
     })
 }
@@ -658,7 +695,7 @@ impl ClientsRepo for Store {
             return Err(DomainError::Stale);
         }
         write_children(&txn, org, id, &f.phones, &f.categories).await?;
-        append_in(&txn, actor, AuditEvent::new(Action::Update, "client", id).detail(describe(f)), now).await.map_err(db_err)?;
+        append_in(&txn, actor, AuditEvent::new(Action::Update, "client", id).detail(changed(&before, f)), now).await.map_err(db_err)?;
         txn.commit().await.map_err(db_err)?;
         load(&self.db, org, id).await
     }
@@ -1067,13 +1104,32 @@ impl ClientsRepo for Store {
         let now = self.now();
         let org = actor.org_id;
         let txn = crate::dialect::write_txn(&self.db).await.map_err(db_err)?;
-        let due = client::Entity::find()
+        let mut due = client::Entity::find()
             .filter(client::Column::OrgId.eq(org.0))
             .filter(client::Column::Status.eq("closed"))
             .filter(client::Column::ClosedOn.lt(closed_before))
             .all(&txn)
             .await
             .map_err(db_err)?;
+        // Records merged into those go too, with the snapshots kept of them.
+        let survivors: Vec<Uuid> = due.iter().map(|m| m.id).collect();
+        for chunk in survivors.chunks(500) {
+            due.extend(
+                client::Entity::find()
+                    .filter(client::Column::OrgId.eq(org.0))
+                    .filter(client::Column::MergedInto.is_in(chunk.to_vec()))
+                    .all(&txn)
+                    .await
+                    .map_err(db_err)?,
+            );
+            merge::Entity::update_many()
+                .col_expr(merge::Column::Snapshot, Expr::value("{\"anonymised\":true}"))
+                .filter(merge::Column::OrgId.eq(org.0))
+                .filter(merge::Column::SurvivorId.is_in(chunk.to_vec()))
+                .exec(&txn)
+                .await
+                .map_err(db_err)?;
+        }
         let mut ids = Vec::new();
         for m in due {
             let band = m
@@ -1097,7 +1153,7 @@ impl ClientsRepo for Store {
                 .col_expr(client::Column::Latitude, Expr::value(Option::<f64>::None))
                 .col_expr(client::Column::Longitude, Expr::value(Option::<f64>::None))
                 .col_expr(client::Column::Ethnicity, Expr::value(""))
-                .col_expr(client::Column::Status, Expr::value(ClientStatus::Anonymised.as_str()))
+                .col_expr(client::Column::Status, Expr::value(if m.status == "merged" { ClientStatus::Merged.as_str() } else { ClientStatus::Anonymised.as_str() }))
                 .col_expr(client::Column::Version, Expr::value(m.version + 1))
                 .col_expr(client::Column::UpdatedAt, Expr::value(now))
                 .filter(client::Column::OrgId.eq(org.0))
