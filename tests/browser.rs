@@ -242,6 +242,10 @@ async fn register_find_by_phone_edit_and_see_the_audit_entry() {
     assert_eq!(names, ["Viewed", "Changed", "Viewed", "Viewed", "Viewed", "Created"], "{actions:?}");
     assert!(actions[1].1.contains("\"address\""), "the change names the field changed: {}", actions[1].1);
     assert!(!actions[1].1.contains("北河街"), "but keeps no personal data: {}", actions[1].1);
-    assert!(actions[5].1.contains("\"name_zh\"") && !actions[5].1.contains("陳大文") && !actions[5].1.contains("A123456"), "the creation: {}", actions[5].1);
+    assert!(
+        actions[5].1.contains("\"name_zh\"") && !actions[5].1.contains("陳大文") && !actions[5].1.contains("A123456"),
+        "the creation: {}",
+        actions[5].1
+    );
     b.close().await;
 }

@@ -335,3 +335,58 @@ async fn anonymising_a_record_also_clears_what_was_merged_into_it(app: TestApp) 
     let log: Vec<Value> = admin.get("/api/v1/audit?limit=200").await.json().await.unwrap();
     assert!(log.iter().all(|e| !e["detail"].as_str().unwrap().contains("區伯") && !e["detail"].as_str().unwrap().contains("24445555")));
 }
+
+async fn import_csv(c: &Client, unit: impl std::fmt::Display, csv: String, dry_run: bool) -> reqwest::Response {
+    let token = c.csrf().await;
+    c.http
+        .post(c.url(&format!("/api/v1/clients/import?unit_id={unit}&dry_run={dry_run}")))
+        .header("content-type", "text/csv")
+        .header("x-csrf-token", token)
+        .body(csv)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[db_test]
+async fn import_is_checked_then_all_or_nothing_then_idempotent_and_export_is_audited(app: TestApp) {
+    let sup = app.signed_in(Role::Supervisor).await;
+    let unit = app.seeded.unit_a.id;
+    let post_csv = |csv: String, dry_run: bool| import_csv(&sup, unit, csv, dry_run);
+    let bad = "姓名,電話,出生日期,身份證\n陳大文,9123 4567,1948-05-01,A123456(3)\n李小明,12,1950-02-30,\n".to_string();
+    let r = post_csv(bad.clone(), false).await;
+    assert_eq!(r.status(), 422, "a file with a bad row registers nothing");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["committed"], false);
+    let rows: Vec<u64> = v["errors"].as_array().unwrap().iter().map(|e| e["row"].as_u64().unwrap()).collect();
+    assert!(rows.iter().all(|r| *r == 3), "both problems are on spreadsheet row 3: {v}");
+    assert!(v["errors"].as_array().unwrap().len() >= 2);
+    let found: Value = sup.get("/api/v1/clients?q=91234567").await.json().await.unwrap();
+    assert_eq!(found["total"], 0);
+
+    let good = "姓名,電話,出生日期,身份證\n陳大文,9123 4567,1948-05-01,A123456(3)\n李小明,6123 4567,1950-02-28,\n".to_string();
+    let v: Value = post_csv(good.clone(), true).await.json().await.unwrap();
+    assert_eq!((v["valid"].as_u64(), v["committed"].as_bool()), (Some(2), Some(false)), "{v}");
+    let r = post_csv(good.clone(), false).await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["created"], 2, "{v}");
+    let found: Value = sup.get("/api/v1/clients?q=61234567").await.json().await.unwrap();
+    assert_eq!(found["total"], 1, "imported people are searchable at once");
+    // The same file again creates nobody.
+    let v: Value = post_csv(good, false).await.json().await.unwrap();
+    assert_eq!(v["created"], 0, "{v}");
+
+    let r = sup.get("/api/v1/clients/export?format=csv").await;
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("陳大文") && body.contains("****4563") && !body.contains("A123456"), "{body}");
+    let r = sup.get("/api/v1/clients/export?format=xlsx").await;
+    assert_eq!(r.status(), 200);
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"), "an XLSX file is a zip");
+    let admin = app.signed_in(Role::Admin).await;
+    let log: Vec<Value> = admin.get("/api/v1/audit?limit=50").await.json().await.unwrap();
+    assert_eq!(log.iter().filter(|e| e["action"] == "export").count(), 2, "each export is audited");
+    let vol = app.signed_in(Role::SocialWorker).await;
+    assert_eq!(vol.get("/api/v1/clients/export?format=csv").await.status(), 403, "exports need the manage right");
+}

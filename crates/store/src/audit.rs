@@ -143,8 +143,11 @@ pub(crate) async fn append_many_in<C: ConnectionTrait>(
         return Ok(());
     }
     let n = events.len() as i64;
+    // Bound as a 32-bit integer, as in `append_in`: PostgreSQL types `seq + $1` by the
+    // literal's type and refuses an 8-byte value there. An import never nears 2^31 rows.
+    let step = i32::try_from(n).map_err(|_| DbErr::Custom("too many audit entries in one batch".into()))?;
     let bumped = head::Entity::update_many()
-        .col_expr(head::Column::Seq, Expr::col(head::Column::Seq).add(n))
+        .col_expr(head::Column::Seq, Expr::col(head::Column::Seq).add(step))
         .filter(head::Column::OrgId.eq(actor.org_id.0))
         .exec(c)
         .await?;

@@ -1153,7 +1153,10 @@ impl ClientsRepo for Store {
                 .col_expr(client::Column::Latitude, Expr::value(Option::<f64>::None))
                 .col_expr(client::Column::Longitude, Expr::value(Option::<f64>::None))
                 .col_expr(client::Column::Ethnicity, Expr::value(""))
-                .col_expr(client::Column::Status, Expr::value(if m.status == "merged" { ClientStatus::Merged.as_str() } else { ClientStatus::Anonymised.as_str() }))
+                .col_expr(
+                    client::Column::Status,
+                    Expr::value(if m.status == "merged" { ClientStatus::Merged.as_str() } else { ClientStatus::Anonymised.as_str() }),
+                )
                 .col_expr(client::Column::Version, Expr::value(m.version + 1))
                 .col_expr(client::Column::UpdatedAt, Expr::value(now))
                 .filter(client::Column::OrgId.eq(org.0))

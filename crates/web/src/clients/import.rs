@@ -20,7 +20,7 @@ use shegong_domain::accounts::Actor;
 use shegong_domain::clients::{
     fold_name, normalise_phone, valid_hkid, valid_mainland_id, AgeBand, Category, ClientFields, ClientInput, PreferredLanguage, Sex,
 };
-use shegong_domain::ids::{OrgId, UnitId};
+use shegong_domain::ids::{ClientId, OrgId, UnitId};
 use shegong_domain::locale::Locale;
 use shegong_domain::ports::{ClientsRepo, ImportOutcome};
 use shegong_domain::{DomainError, FieldError};
@@ -403,7 +403,9 @@ fn parse_date_text(s: &str) -> Option<NaiveDate> {
         return None;
     }
     // An Excel serial: a plain number of days (dates stored as numbers, or CSV from Excel).
-    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') && s.len() <= 9 && !(s.len() == 8 && !s.contains('.')) {
+    // (Eight plain digits are `YYYYMMDD`, handled below.)
+    let yyyymmdd = s.len() == 8 && !s.contains('.');
+    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') && s.len() <= 9 && !yyyymmdd {
         return s.parse::<f64>().ok().and_then(tabular::excel_serial_date);
     }
     // Drop a time part: `1948-05-17 00:00:00`, `1948-05-17T00:00`.
@@ -860,8 +862,28 @@ pub async fn plan_file(req: &ImportRequest, progress: &Progress) -> Result<Impor
     .map_err(|e| DomainError::Storage(format!("import task failed: {e}")))?
 }
 
+/// What an import needs from storage (every [`ClientsRepo`] has it).
+#[async_trait::async_trait]
+pub trait ImportStore: Send + Sync {
+    async fn count_registered(&self, org: OrgId, rows: &[ClientFields]) -> Result<u64, DomainError>;
+    async fn import_clients(&self, actor: &Actor, rows: &[ClientFields]) -> Result<ImportOutcome, DomainError>;
+}
+
+/// Any [`ClientsRepo`] (the application's store) as an [`ImportStore`].
+pub struct Repo<'a>(pub &'a dyn ClientsRepo);
+
+#[async_trait::async_trait]
+impl ImportStore for Repo<'_> {
+    async fn count_registered(&self, org: OrgId, rows: &[ClientFields]) -> Result<u64, DomainError> {
+        self.0.count_registered(org, rows).await
+    }
+    async fn import_clients(&self, actor: &Actor, rows: &[ClientFields]) -> Result<ImportOutcome, DomainError> {
+        self.0.import_clients(actor, rows).await
+    }
+}
+
 /// How many valid rows of the plan are already registered in `org`.
-pub async fn dry_run(store: &dyn ClientsRepo, org: OrgId, plan: &ImportPlan) -> Result<u64, DomainError> {
+pub async fn dry_run<S: ImportStore + ?Sized>(store: &S, org: OrgId, plan: &ImportPlan) -> Result<u64, DomainError> {
     if plan.valid.is_empty() {
         return Ok(0);
     }
@@ -871,9 +893,9 @@ pub async fn dry_run(store: &dyn ClientsRepo, org: OrgId, plan: &ImportPlan) -> 
 /// Registers every row of a clean plan in one transaction (people already registered are
 /// skipped). A plan with any bad row is refused whole: nothing is registered.
 ///
-/// The new records still need to reach the search index: that is the clients service's job
-/// after this returns.
-pub async fn commit(store: &dyn ClientsRepo, actor: &Actor, plan: &ImportPlan) -> Result<ImportOutcome, DomainError> {
+/// The new records still need to reach the search index ([`run`] sees to that in the web
+/// layer; the server rebuilds the index at start when it is behind, after a command-line import).
+pub async fn commit<S: ImportStore + ?Sized>(store: &S, actor: &Actor, plan: &ImportPlan) -> Result<ImportOutcome, DomainError> {
     if !plan.is_clean() {
         let mut errs = plan.file_errors.clone();
         if !plan.errors.is_empty() || errs.is_empty() {
@@ -887,8 +909,8 @@ pub async fn commit(store: &dyn ClientsRepo, actor: &Actor, plan: &ImportPlan) -
 /// Reads, checks and (unless a dry run, and only when every row is good) registers a file.
 /// A bad row is not an error of this function: the result's plan lists it, and nothing is
 /// registered. Errors are problems with the file itself or with storage.
-pub async fn import_file(
-    store: &dyn ClientsRepo,
+pub async fn import_file<S: ImportStore + ?Sized>(
+    store: &S,
     actor: &Actor,
     req: &ImportRequest,
     progress: Progress,
@@ -905,6 +927,37 @@ pub async fn import_file(
     progress(Stage::Saving);
     let outcome = commit(store, actor, &plan).await?;
     Ok(ImportResult { plan, already_registered: None, outcome: Some(outcome) })
+}
+
+/// The web layer's import (pages and API alike): [`import_file`] on the application's store,
+/// then the new records into the search index.
+pub async fn run(state: &crate::AppState, actor: &Actor, req: &ImportRequest, progress: Progress) -> Result<ImportResult, DomainError> {
+    // Client ids are UUIDv7, ordered by creation in this process: every record the import
+    // creates sorts after this one.
+    let watermark = ClientId::new();
+    let result = import_file(&Repo(state.store.as_ref()), actor, req, progress).await?;
+    if result.outcome.as_ref().is_some_and(|o| o.created > 0) {
+        index_new(state, actor.org_id, watermark).await?;
+    }
+    Ok(result)
+}
+
+/// Puts the agency's clients created after `watermark` into the search index.
+async fn index_new(state: &crate::AppState, org: OrgId, watermark: ClientId) -> Result<(), DomainError> {
+    const BATCH: u64 = 2000;
+    let mut after = watermark;
+    loop {
+        let batch = state.store.clients_after(Some((org, after)), BATCH).await?;
+        let full = batch.len() as u64 == BATCH;
+        let mine: Vec<_> = batch.into_iter().take_while(|c| c.org_id == org).collect();
+        let Some(last) = mine.last().map(|c| c.id) else { return Ok(()) };
+        let more = full && mine.len() as u64 == BATCH;
+        super::reindex(state, &mine).await;
+        if !more {
+            return Ok(());
+        }
+        after = last;
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1014,7 +1067,8 @@ pub fn errors_csv(plan: &ImportPlan, locale: Locale) -> Vec<u8> {
         .iter()
         .map(|e| {
             let r = row_error_report(plan, e, locale);
-            let column = r.column.unwrap_or_else(|| Target::of_field(&r.field).map(|t| crate::i18n::t(locale, t.label_key())).unwrap_or_default());
+            let column =
+                r.column.unwrap_or_else(|| Target::of_field(&r.field).map(|t| crate::i18n::t(locale, t.label_key())).unwrap_or_default());
             vec![r.row.to_string(), column, r.message]
         })
         .collect();
@@ -1026,11 +1080,7 @@ mod tests {
     use super::*;
     use async_trait::async_trait;
     use proptest::prelude::*;
-    use shegong_domain::clients::{
-        default_categories, Client, ClientFilter, Consent, ConsentFields, DuplicateMatch, Household, HouseholdFields,
-    };
-    use shegong_domain::ids::{ClientId, ConsentId, HouseholdId};
-    use shegong_domain::ports::{ClientPage, MergeRecord};
+    use shegong_domain::clients::default_categories;
     use std::sync::Mutex;
 
     fn today() -> NaiveDate {
@@ -1401,7 +1451,7 @@ mod tests {
     }
 
     #[async_trait]
-    impl ClientsRepo for FakeStore {
+    impl ImportStore for FakeStore {
         async fn import_clients(&self, _: &Actor, rows: &[ClientFields]) -> shegong_domain::Result<ImportOutcome> {
             *self.imports.lock().expect("lock") += 1;
             let mut reg = self.registered.lock().expect("lock");
@@ -1420,76 +1470,6 @@ mod tests {
         async fn count_registered(&self, _: OrgId, rows: &[ClientFields]) -> shegong_domain::Result<u64> {
             let reg = self.registered.lock().expect("lock");
             Ok(rows.iter().filter(|r| reg.contains(&Self::key(r))).count() as u64)
-        }
-        async fn categories(&self, _: OrgId) -> shegong_domain::Result<Vec<Category>> {
-            Ok(default_categories())
-        }
-        async fn create_client(&self, _: &Actor, _: &ClientFields) -> shegong_domain::Result<Client> {
-            Err(DomainError::NotFound)
-        }
-        async fn get_client(&self, _: OrgId, _: ClientId) -> shegong_domain::Result<Client> {
-            Err(DomainError::NotFound)
-        }
-        async fn clients_by_ids(&self, _: OrgId, _: &[ClientId]) -> shegong_domain::Result<Vec<Client>> {
-            Ok(Vec::new())
-        }
-        async fn update_client(&self, _: &Actor, _: ClientId, _: i64, _: &ClientFields) -> shegong_domain::Result<Client> {
-            Err(DomainError::NotFound)
-        }
-        async fn list_clients(
-            &self,
-            _: OrgId,
-            _: &ClientFilter,
-            _: Option<&[UnitId]>,
-            _: u64,
-            _: u64,
-        ) -> shegong_domain::Result<ClientPage> {
-            Ok(ClientPage { clients: Vec::new(), total: 0 })
-        }
-        async fn close_client(&self, _: &Actor, _: ClientId, _: i64, _: NaiveDate) -> shegong_domain::Result<Client> {
-            Err(DomainError::NotFound)
-        }
-        async fn reopen_client(&self, _: &Actor, _: ClientId, _: i64) -> shegong_domain::Result<Client> {
-            Err(DomainError::NotFound)
-        }
-        async fn find_duplicates(&self, _: OrgId, _: &ClientFields, _: Option<ClientId>) -> shegong_domain::Result<Vec<DuplicateMatch>> {
-            Ok(Vec::new())
-        }
-        async fn duplicate_pairs(&self, _: OrgId, _: Option<&[UnitId]>, _: u64) -> shegong_domain::Result<Vec<(Client, DuplicateMatch)>> {
-            Ok(Vec::new())
-        }
-        async fn merge_clients(&self, _: &Actor, _: ClientId, _: ClientId) -> shegong_domain::Result<Client> {
-            Err(DomainError::NotFound)
-        }
-        async fn merges(&self, _: OrgId, _: u64) -> shegong_domain::Result<Vec<MergeRecord>> {
-            Ok(Vec::new())
-        }
-        async fn anonymise_closed(&self, _: &Actor, _: NaiveDate) -> shegong_domain::Result<Vec<ClientId>> {
-            Ok(Vec::new())
-        }
-        async fn clients_after(&self, _: Option<(OrgId, ClientId)>, _: u64) -> shegong_domain::Result<Vec<Client>> {
-            Ok(Vec::new())
-        }
-        async fn add_consent(&self, _: &Actor, _: ClientId, _: &ConsentFields) -> shegong_domain::Result<Consent> {
-            Err(DomainError::NotFound)
-        }
-        async fn withdraw_consent(&self, _: &Actor, _: ClientId, _: ConsentId, _: NaiveDate) -> shegong_domain::Result<Consent> {
-            Err(DomainError::NotFound)
-        }
-        async fn consents(&self, _: OrgId, _: ClientId) -> shegong_domain::Result<Vec<Consent>> {
-            Ok(Vec::new())
-        }
-        async fn create_household(&self, _: &Actor, _: &HouseholdFields) -> shegong_domain::Result<Household> {
-            Err(DomainError::NotFound)
-        }
-        async fn update_household(&self, _: &Actor, _: HouseholdId, _: i64, _: &HouseholdFields) -> shegong_domain::Result<Household> {
-            Err(DomainError::NotFound)
-        }
-        async fn get_household(&self, _: OrgId, _: HouseholdId) -> shegong_domain::Result<Household> {
-            Err(DomainError::NotFound)
-        }
-        async fn household_of(&self, _: OrgId, _: ClientId) -> shegong_domain::Result<Option<Household>> {
-            Ok(None)
         }
     }
 

@@ -182,7 +182,8 @@ pub async fn seed_demo_clients(store: &dyn Storage, n: usize, seed: u64) -> AppR
     let actor = Actor::from(admin);
     let tz: chrono_tz::Tz = agency.time_zone.parse().unwrap_or(chrono_tz::Asia::Hong_Kong);
     let region = if agency.time_zone == "Asia/Shanghai" { Region::Guangzhou } else { Region::HongKong };
-    let units: Vec<(UnitId, Region)> = store.list_units(agency.id).await?.into_iter().filter(|u| u.active).map(|u| (u.id, region)).collect();
+    let units: Vec<(UnitId, Region)> =
+        store.list_units(agency.id).await?.into_iter().filter(|u| u.active).map(|u| (u.id, region)).collect();
     if units.is_empty() {
         return Ok(0);
     }

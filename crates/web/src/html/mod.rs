@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod clients;
+pub mod clients_import;
 pub mod home;
 pub mod units;
 
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/households/{id}", get(clients::show_household).post(clients::update_household))
         .route("/audit", get(audit::list))
         .route("/audit/verify", post(audit::verify))
+        .merge(clients_import::routes())
 }
 
 /// A url-encoded form (repeated keys allowed) whose rejections become translated errors.

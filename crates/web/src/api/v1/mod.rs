@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod clients;
+pub mod clients_import;
 pub mod units;
 
 use crate::error::AppError;
@@ -64,7 +65,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(clients::create_household))
         .routes(routes!(clients::get_household, clients::update_household))
         .routes(routes!(audit::list_audit))
-        .routes(routes!(audit::verify_audit));
+        .routes(routes!(audit::verify_audit))
+        .merge(clients_import::router());
     let doc = r.get_openapi().clone();
     r.route("/api/v1/openapi.json", axum::routing::get(move || async move { Json(doc) }))
 }
