@@ -1,6 +1,7 @@
 //! The `shegong` command: settings and wiring. The work itself lives in the other crates.
 
 pub mod bench;
+pub mod import;
 pub mod settings;
 
 use clap::{Parser, Subcommand};
@@ -91,6 +92,9 @@ pub enum Command {
     /// The client search index.
     #[command(subcommand)]
     Search(SearchCommand),
+    /// Import records from a file.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Time the hot paths on a new, empty database and print a Markdown table.
     Bench {
         /// How many records to write.
@@ -242,6 +246,14 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
             for r in results {
                 println!("| {} | {} |", r.name, r.value);
             }
+        }
+        Command::Import(cmd) => {
+            let store = open_store(&settings, clock.clone()).await?;
+            let code = import::run(&store, clock, &cmd).await?;
+            if code == 0 {
+                println!("the search index catches up when the server next starts (or run `shegong search rebuild`)");
+            }
+            return Ok(code);
         }
         Command::Search(SearchCommand::Rebuild) => {
             let store = open_store(&settings, clock).await?;
