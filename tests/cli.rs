@@ -185,13 +185,15 @@ fn bench_prints_its_figures_and_leaves_no_file_behind() {
         .current_dir(&dir.0)
         .env_remove("SHEGONG_DATABASE_URL")
         .env_remove("SHEGONG_CONFIG")
-        .args(["bench", "--writes", "20", "--requests", "5"])
+        .args(["bench", "--writes", "20", "--requests", "5", "--import-rows", "50"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("| audit verify (entries=22) |"), "{text}");
     assert!(text.contains("GET /units listing 20 units"), "{text}");
+    assert!(text.contains("import clients from CSV, import (n=50)") && text.contains("50 created"), "{text}");
+    assert!(text.contains("search index rebuild from the database (n=50)"), "{text}");
     assert!(!text.contains("FAILED"), "{text}");
     assert!(!dir.0.join("shegong.db").exists(), "bench never writes to the default database");
 }

@@ -169,6 +169,13 @@ async fn clients_stay_in_their_units(app: TestApp) {
     // Registering into a unit without a role there is refused.
     let r = worker.json(Method::POST, "/api/v1/clients", &person(app.seeded.unit_b.id, "x", "", "98765431")).await;
     assert_eq!(r.status(), 403);
+    // A possible duplicate in another unit is counted, never shown.
+    let r = worker.json(Method::POST, "/api/v1/clients", &person(app.seeded.unit_a.id, "王五", "", "98765432")).await;
+    assert_eq!(r.status(), 409);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["duplicates"], json!([]));
+    assert_eq!(v["elsewhere"], 1);
+    assert!(!v.to_string().contains(b["id"].as_str().unwrap()));
     // Volunteers do not browse the registry at all.
     let vol = app.signed_in(Role::Volunteer).await;
     assert_eq!(vol.get("/api/v1/clients").await.status(), 403);

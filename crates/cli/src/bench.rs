@@ -31,7 +31,7 @@ fn ms(d: Duration) -> String {
 }
 
 /// Runs on a fresh database at `url` (a new SQLite file when it is a path).
-pub async fn run(url: &str, writes: usize, requests: usize) -> Result<Vec<BenchResult>, CliError> {
+pub async fn run(url: &str, writes: usize, requests: usize, import_rows: usize) -> Result<Vec<BenchResult>, CliError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = Store::open(&StoreOptions::new(url), clock.clone()).await?;
     if !store.list_agencies().await?.is_empty() {
@@ -123,6 +123,17 @@ pub async fn run(url: &str, writes: usize, requests: usize) -> Result<Vec<BenchR
         name: format!("GET /units listing {writes} units"),
         value: format!("{} ({} KiB{})", ms(t.elapsed()), bytes / 1024, if ok { "" } else { ", FAILED" }),
     });
+    if import_rows > 0 {
+        let unit = store.list_units(org).await?.into_iter().next().ok_or_else(|| CliError::Usage("no unit".into()))?;
+        for (name, value) in crate::import::bench(&store, clock.clone(), &unit, import_rows).await? {
+            out.push(BenchResult { name, value });
+        }
+        // Reading every client back and indexing it: what start-up does when the index is behind.
+        let search = shegong_search::ClientSearch::in_memory().map_err(|e| CliError::Usage(e.to_string()))?;
+        let t = Instant::now();
+        let n = crate::rebuild_search(&store, &search).await?;
+        out.push(BenchResult { name: format!("search index rebuild from the database (n={n})"), value: format!("{:.1} s", t.elapsed().as_secs_f64()) });
+    }
     if let Some(rss) = rss_kib() {
         out.push(BenchResult { name: "resident memory at the end".into(), value: format!("{:.1} MiB", rss as f64 / 1024.0) });
     }

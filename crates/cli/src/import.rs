@@ -347,25 +347,6 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
-    /// `cargo test --release -p shegong -- --ignored import_100k`: the budget is 30 s
-    /// for 100,000 rows on a 2-core machine.
-    #[tokio::test]
-    #[ignore = "a benchmark: run in release"]
-    async fn import_100k_rows_within_budget() {
-        let Some(db) = TestDb::new(Backend::Sqlite).await else { return };
-        let seeded = seed(&db.store, "bench").await;
-        let clock: Arc<dyn Clock> = db.clock.clone();
-        let t = std::time::Instant::now();
-        let lines = bench(&db.store, clock, &seeded.unit_a, 100_000).await.expect("bench");
-        for (k, v) in &lines {
-            println!("| {k} | {v} |");
-        }
-        assert_eq!(db.store.client_count().await.expect("count"), 100_000);
-        if !cfg!(debug_assertions) {
-            assert!(t.elapsed().as_secs() < 90, "three passes took {:?}", t.elapsed());
-        }
-    }
-
     #[test]
     fn mapping_overrides_are_checked() {
         assert_eq!(mapping(Some("name_zh,,phones")).expect("ok"), HashMap::from([(0, "name_zh".into()), (2, "phones".into())]));

@@ -103,6 +103,9 @@ pub enum Command {
         /// How many requests per page.
         #[arg(long, default_value_t = 500)]
         requests: usize,
+        /// How many rows the client import benchmark imports (0 to skip).
+        #[arg(long, default_value_t = 100_000)]
+        import_rows: usize,
     },
 }
 
@@ -230,12 +233,12 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
             }
             return Ok(if broken { 1 } else { 0 });
         }
-        Command::Bench { writes, requests } => {
+        Command::Bench { writes, requests, import_rows } => {
             // Never write bench data into the default database: use a scratch file unless told.
             let explicit = cli.settings.database_url.is_some() || cli.settings.config.is_some();
             let scratch = std::env::temp_dir().join(format!("shegong-bench-{}.db", std::process::id()));
             let url = if explicit { settings.database_url.clone() } else { scratch.to_string_lossy().to_string() };
-            let results = bench::run(&url, writes, requests).await;
+            let results = bench::run(&url, writes, requests, import_rows).await;
             if !explicit {
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{url}{suffix}"));

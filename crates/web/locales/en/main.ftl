@@ -370,3 +370,4 @@ field-error-import-no-name-column = No column holds names. Choose the column of 
 field-error-import-has-errors = Some rows have problems ({ $count }), so nothing was imported.
 field-error-duplicate-row = The same person as in row { $row }.
 field-error-id-masked = This identity number is masked (****). Give the full number or leave it empty.
+clients-duplicates-elsewhere = { $count } possible match(es) in service units you cannot open. Ask a colleague there or your supervisor before registering.

@@ -370,3 +370,4 @@ field-error-import-no-name-column = 没有哪一列包含姓名。请选择中�
 field-error-import-has-errors = 有 { $count } 行数据有问题，因此未导入任何数据。
 field-error-duplicate-row = 与第 { $row } 行是同一人。
 field-error-id-masked = 此证件号码已被遮盖（****）。请填写完整号码或留空。
+clients-duplicates-elsewhere = 在您无权打开的服务点中有 { $count } 条可能相同的记录。登记前请向该服务点同事或您的督导了解。

@@ -370,3 +370,4 @@ field-error-import-no-name-column = 沒有欄位載有姓名。請選擇中文�
 field-error-import-has-errors = 有 { $count } 行資料有問題，因此沒有匯入任何資料。
 field-error-duplicate-row = 與第 { $row } 行是同一人。
 field-error-id-masked = 此證件號碼已被遮蓋（****）。請填寫完整號碼或留空。
+clients-duplicates-elsewhere = 在你無權開啟的服務單位中有 { $count } 個可能相同的紀錄。登記前請向該單位同事或你的督導查詢。

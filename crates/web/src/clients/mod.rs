@@ -136,8 +136,9 @@ pub async fn find(state: &AppState, ctx: &Ctx, filter: &ClientFilter, offset: u6
 /// The outcome of a registration attempt.
 pub enum Registration {
     Created(Box<Client>),
-    /// Possible duplicates: shown to the user, who may register anyway.
-    PossibleDuplicates(Vec<DuplicateMatch>),
+    /// Possible duplicates: those in the caller's units are shown; matches in units the caller
+    /// cannot open are only counted, so registering never reveals another unit's records.
+    PossibleDuplicates { shown: Vec<DuplicateMatch>, elsewhere: usize },
 }
 
 pub async fn register(state: &AppState, ctx: &Ctx, input: &ClientInput, confirmed: bool) -> AppResult<Registration> {
@@ -148,8 +149,9 @@ pub async fn register(state: &AppState, ctx: &Ctx, input: &ClientInput, confirme
     if !confirmed {
         let dups = state.store.find_duplicates(org, &fields, None).await?;
         if !dups.is_empty() {
-            let dups = dups.into_iter().map(|d| DuplicateMatch { client: mask(ctx, d.client, &categories), reasons: d.reasons }).collect();
-            return Ok(Registration::PossibleDuplicates(dups));
+            let (visible, hidden): (Vec<_>, Vec<_>) = dups.into_iter().partition(|d| ctx.can(Permission::ViewClients, Scope::Unit(d.client.unit_id)));
+            let shown = visible.into_iter().map(|d| DuplicateMatch { client: mask(ctx, d.client, &categories), reasons: d.reasons }).collect();
+            return Ok(Registration::PossibleDuplicates { shown, elsewhere: hidden.len() });
         }
     }
     let c = state.store.create_client(&ctx.actor(), &fields).await?;

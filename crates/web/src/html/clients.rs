@@ -129,6 +129,7 @@ struct FormPage {
     id_types: &'static [IdDocType],
     errors: Vec<FieldError>,
     duplicates: Vec<DuplicateMatch>,
+    elsewhere: usize,
     stale: Option<String>,
 }
 
@@ -148,6 +149,8 @@ impl FormPage {
 }
 
 struct FormState {
+    /// Possible matches in units the caller cannot open (counted, not shown).
+    elsewhere: usize,
     client_id: Option<ClientId>,
     version: i64,
     input: ClientInput,
@@ -169,7 +172,7 @@ async fn form(state: &AppState, rc: &RequestCtx, ctx: &Ctx, f: FormState) -> App
         .collect();
     let mut categories = state.store.categories(org).await?;
     categories.retain(|c| c.active && (ctx.user.sensitive_access || !c.sensitive));
-    let invalid = !f.errors.is_empty() || !f.duplicates.is_empty() || f.stale;
+    let invalid = !f.errors.is_empty() || !f.duplicates.is_empty() || f.elsewhere > 0 || f.stale;
     let p = FormPage {
         stale: f.stale.then(|| page.t("error-stale")),
         page,
@@ -184,6 +187,7 @@ async fn form(state: &AppState, rc: &RequestCtx, ctx: &Ctx, f: FormState) -> App
         id_types: IdDocType::ALL,
         errors: f.errors,
         duplicates: f.duplicates,
+        elsewhere: f.elsewhere,
     };
     if invalid {
         render_invalid(&p)
@@ -196,7 +200,7 @@ pub async fn new_page(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx) -
     ctx.require(Permission::EditClients, Scope::AnyUnit)?;
     let first_unit = ctx.user.grants.0.iter().find_map(|g| g.unit_id);
     let input = ClientInput { unit_id: first_unit, sex: "unknown".into(), preferred_language: "cantonese".into(), ..Default::default() };
-    form(&state, &rc, &ctx, FormState { client_id: None, version: 0, input, errors: Vec::new(), duplicates: Vec::new(), stale: false })
+    form(&state, &rc, &ctx, FormState { elsewhere: 0, client_id: None, version: 0, input, errors: Vec::new(), duplicates: Vec::new(), stale: false })
         .await
 }
 
@@ -254,10 +258,14 @@ impl From<&ClientForm> for ClientInput {
 pub async fn create(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, HtmlForm(f): HtmlForm<ClientForm>) -> AppResult<Response> {
     ctx.require(Permission::EditClients, Scope::AnyUnit)?;
     let input = ClientInput::from(&f);
-    let fs = |errors, duplicates| FormState { client_id: None, version: 0, input: input.clone(), errors, duplicates, stale: false };
+    let fs = |errors, duplicates| FormState { elsewhere: 0, client_id: None, version: 0, input: input.clone(), errors, duplicates, stale: false };
     match svc::register(&state, &ctx, &input, f.confirm.is_some()).await {
         Ok(Registration::Created(c)) => Ok(Redirect::to(&format!("/clients/{}?notice=created", c.id)).into_response()),
-        Ok(Registration::PossibleDuplicates(d)) => form(&state, &rc, &ctx, fs(Vec::new(), d)).await,
+        Ok(Registration::PossibleDuplicates { shown, elsewhere }) => {
+            let mut f = fs(Vec::new(), shown);
+            f.elsewhere = elsewhere;
+            form(&state, &rc, &ctx, f).await
+        }
         Err(AppError::Domain(DomainError::Invalid(errors))) => form(&state, &rc, &ctx, fs(errors, Vec::new())).await,
         Err(e) => Err(e),
     }
@@ -273,7 +281,7 @@ pub async fn edit_page(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, 
         &state,
         &rc,
         &ctx,
-        FormState { client_id: Some(id), version: c.version, input, errors: Vec::new(), duplicates: Vec::new(), stale: false },
+        FormState { elsewhere: 0, client_id: Some(id), version: c.version, input, errors: Vec::new(), duplicates: Vec::new(), stale: false },
     )
     .await
 }
@@ -293,7 +301,7 @@ pub async fn update(
                 &state,
                 &rc,
                 &ctx,
-                FormState { client_id: Some(id), version: f.version, input, errors, duplicates: Vec::new(), stale: false },
+                FormState { elsewhere: 0, client_id: Some(id), version: f.version, input, errors, duplicates: Vec::new(), stale: false },
             )
             .await
         }
@@ -304,7 +312,7 @@ pub async fn update(
                 &state,
                 &rc,
                 &ctx,
-                FormState { client_id: Some(id), version: current.version, input, errors: Vec::new(), duplicates: Vec::new(), stale: true },
+                FormState { elsewhere: 0, client_id: Some(id), version: current.version, input, errors: Vec::new(), duplicates: Vec::new(), stale: true },
             )
             .await
         }
@@ -694,7 +702,8 @@ async fn household_saved(state: &AppState, rc: &RequestCtx, ctx: &Ctx, id: Optio
             let mut members = Vec::new();
             for (m, r) in f.member.iter().zip(f.relationship.iter()) {
                 if let Ok(cid) = m.parse::<ClientId>() {
-                    let name = state.store.get_client(ctx.user.org_id, cid).await.map(|c| c.display_name()).unwrap_or_default();
+                    // Only people the caller may see are named (the ids come from the form).
+                    let name = svc::load(state, ctx, cid, Permission::ViewClients).await.map(|c| c.display_name()).unwrap_or_default();
                     members.push((cid, name, r.clone()));
                 }
             }

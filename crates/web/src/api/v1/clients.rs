@@ -54,7 +54,10 @@ pub struct RegisterParams {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct PossibleDuplicates {
     pub code: &'static str,
+    /// Matches in units the caller may open.
     pub duplicates: Vec<DuplicateMatch>,
+    /// How many matches are in units the caller cannot open (not shown).
+    pub elsewhere: usize,
 }
 
 /// Registers a client. When the person may already be registered, answers 409 with the
@@ -70,8 +73,8 @@ pub async fn create_client(
     ctx.require(Permission::EditClients, Scope::AnyUnit)?;
     Ok(match svc::register(&state, &ctx, &input, p.confirm_duplicates).await? {
         Registration::Created(c) => (StatusCode::CREATED, Json(*c)).into_response(),
-        Registration::PossibleDuplicates(d) => {
-            (StatusCode::CONFLICT, Json(PossibleDuplicates { code: "possible-duplicates", duplicates: d })).into_response()
+        Registration::PossibleDuplicates { shown, elsewhere } => {
+            (StatusCode::CONFLICT, Json(PossibleDuplicates { code: "possible-duplicates", duplicates: shown, elsewhere })).into_response()
         }
     })
 }
