@@ -132,7 +132,10 @@ pub async fn run(url: &str, writes: usize, requests: usize, import_rows: usize) 
         let search = shegong_search::ClientSearch::in_memory().map_err(|e| CliError::Usage(e.to_string()))?;
         let t = Instant::now();
         let n = crate::rebuild_search(&store, &search).await?;
-        out.push(BenchResult { name: format!("search index rebuild from the database (n={n})"), value: format!("{:.1} s", t.elapsed().as_secs_f64()) });
+        out.push(BenchResult {
+            name: format!("search index rebuild from the database (n={n})"),
+            value: format!("{:.1} s", t.elapsed().as_secs_f64()),
+        });
     }
     if let Some(rss) = rss_kib() {
         out.push(BenchResult { name: "resident memory at the end".into(), value: format!("{:.1} MiB", rss as f64 / 1024.0) });

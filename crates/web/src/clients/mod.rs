@@ -138,7 +138,10 @@ pub enum Registration {
     Created(Box<Client>),
     /// Possible duplicates: those in the caller's units are shown; matches in units the caller
     /// cannot open are only counted, so registering never reveals another unit's records.
-    PossibleDuplicates { shown: Vec<DuplicateMatch>, elsewhere: usize },
+    PossibleDuplicates {
+        shown: Vec<DuplicateMatch>,
+        elsewhere: usize,
+    },
 }
 
 pub async fn register(state: &AppState, ctx: &Ctx, input: &ClientInput, confirmed: bool) -> AppResult<Registration> {
@@ -149,8 +152,10 @@ pub async fn register(state: &AppState, ctx: &Ctx, input: &ClientInput, confirme
     if !confirmed {
         let dups = state.store.find_duplicates(org, &fields, None).await?;
         if !dups.is_empty() {
-            let (visible, hidden): (Vec<_>, Vec<_>) = dups.into_iter().partition(|d| ctx.can(Permission::ViewClients, Scope::Unit(d.client.unit_id)));
-            let shown = visible.into_iter().map(|d| DuplicateMatch { client: mask(ctx, d.client, &categories), reasons: d.reasons }).collect();
+            let (visible, hidden): (Vec<_>, Vec<_>) =
+                dups.into_iter().partition(|d| ctx.can(Permission::ViewClients, Scope::Unit(d.client.unit_id)));
+            let shown =
+                visible.into_iter().map(|d| DuplicateMatch { client: mask(ctx, d.client, &categories), reasons: d.reasons }).collect();
             return Ok(Registration::PossibleDuplicates { shown, elsewhere: hidden.len() });
         }
     }

@@ -200,8 +200,13 @@ pub async fn new_page(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx) -
     ctx.require(Permission::EditClients, Scope::AnyUnit)?;
     let first_unit = ctx.user.grants.0.iter().find_map(|g| g.unit_id);
     let input = ClientInput { unit_id: first_unit, sex: "unknown".into(), preferred_language: "cantonese".into(), ..Default::default() };
-    form(&state, &rc, &ctx, FormState { elsewhere: 0, client_id: None, version: 0, input, errors: Vec::new(), duplicates: Vec::new(), stale: false })
-        .await
+    form(
+        &state,
+        &rc,
+        &ctx,
+        FormState { elsewhere: 0, client_id: None, version: 0, input, errors: Vec::new(), duplicates: Vec::new(), stale: false },
+    )
+    .await
 }
 
 /// The HTML form: repeated `phones` and `categories` fields.
@@ -258,7 +263,15 @@ impl From<&ClientForm> for ClientInput {
 pub async fn create(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, HtmlForm(f): HtmlForm<ClientForm>) -> AppResult<Response> {
     ctx.require(Permission::EditClients, Scope::AnyUnit)?;
     let input = ClientInput::from(&f);
-    let fs = |errors, duplicates| FormState { elsewhere: 0, client_id: None, version: 0, input: input.clone(), errors, duplicates, stale: false };
+    let fs = |errors, duplicates| FormState {
+        elsewhere: 0,
+        client_id: None,
+        version: 0,
+        input: input.clone(),
+        errors,
+        duplicates,
+        stale: false,
+    };
     match svc::register(&state, &ctx, &input, f.confirm.is_some()).await {
         Ok(Registration::Created(c)) => Ok(Redirect::to(&format!("/clients/{}?notice=created", c.id)).into_response()),
         Ok(Registration::PossibleDuplicates { shown, elsewhere }) => {
@@ -281,7 +294,15 @@ pub async fn edit_page(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, 
         &state,
         &rc,
         &ctx,
-        FormState { elsewhere: 0, client_id: Some(id), version: c.version, input, errors: Vec::new(), duplicates: Vec::new(), stale: false },
+        FormState {
+            elsewhere: 0,
+            client_id: Some(id),
+            version: c.version,
+            input,
+            errors: Vec::new(),
+            duplicates: Vec::new(),
+            stale: false,
+        },
     )
     .await
 }
@@ -312,7 +333,15 @@ pub async fn update(
                 &state,
                 &rc,
                 &ctx,
-                FormState { elsewhere: 0, client_id: Some(id), version: current.version, input, errors: Vec::new(), duplicates: Vec::new(), stale: true },
+                FormState {
+                    elsewhere: 0,
+                    client_id: Some(id),
+                    version: current.version,
+                    input,
+                    errors: Vec::new(),
+                    duplicates: Vec::new(),
+                    stale: true,
+                },
             )
             .await
         }
