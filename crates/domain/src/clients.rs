@@ -345,20 +345,6 @@ fn parse_date(v: &mut Validator, field: &str, raw: &str, today: NaiveDate) -> Op
     }
 }
 
-fn coordinate(v: &mut Validator, field: &str, raw: &str, limit: f64) -> Option<f64> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return None;
-    }
-    match raw.parse::<f64>() {
-        Ok(x) if x.is_finite() && x.abs() <= limit => Some(x),
-        _ => {
-            v.push(FieldError::new(field, "out-of-range").with("min", -limit).with("max", limit));
-            None
-        }
-    }
-}
-
 impl ClientInput {
     /// Validates against today's date and the agency's category list.
     pub fn validate(&self, today: NaiveDate, categories: &[Category]) -> Result<ClientFields> {
@@ -446,8 +432,8 @@ impl ClientInput {
         let street = v.text("street", &self.street, false, 100);
         let community = v.text("community", &self.community, false, 100);
         let address = v.text("address", &self.address, false, 500);
-        let latitude = coordinate(&mut v, "latitude", &self.latitude, 90.0);
-        let longitude = coordinate(&mut v, "longitude", &self.longitude, 180.0);
+        let latitude = v.coordinate("latitude", &self.latitude, 90.0);
+        let longitude = v.coordinate("longitude", &self.longitude, 180.0);
         if latitude.is_some() != longitude.is_some() {
             v.push(FieldError::new("longitude", "coordinates-pair"));
         }

@@ -97,6 +97,21 @@ impl Validator {
         v
     }
 
+    /// Parses an optional decimal coordinate within ±`limit` (90 for latitude, 180 for longitude).
+    pub fn coordinate(&mut self, field: &str, raw: &str, limit: f64) -> Option<f64> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return None;
+        }
+        match raw.parse::<f64>() {
+            Ok(x) if x.is_finite() && x.abs() <= limit => Some(x),
+            _ => {
+                self.push(FieldError::new(field, "out-of-range").with("min", -limit).with("max", limit));
+                None
+            }
+        }
+    }
+
     pub fn finish(self) -> Result<()> {
         if self.errors.is_empty() {
             Ok(())

@@ -152,17 +152,6 @@ pub struct UnitFields {
     pub active: bool,
 }
 
-fn coordinate(v: &mut Validator, field: &str, raw: Option<&str>, limit: f64) -> Option<f64> {
-    let raw = raw.map(str::trim).filter(|s| !s.is_empty())?;
-    match raw.parse::<f64>() {
-        Ok(x) if x.is_finite() && x.abs() <= limit => Some(x),
-        _ => {
-            v.push(FieldError::new(field, "out-of-range").with("min", -limit).with("max", limit));
-            None
-        }
-    }
-}
-
 impl UnitInput {
     pub fn validate(&self) -> Result<UnitFields> {
         let mut v = Validator::new();
@@ -185,8 +174,8 @@ impl UnitInput {
         };
         let district = v.text("district", &self.district, false, 100);
         let address = v.text("address", &self.address, false, 500);
-        let latitude = coordinate(&mut v, "latitude", self.latitude.as_deref(), 90.0);
-        let longitude = coordinate(&mut v, "longitude", self.longitude.as_deref(), 180.0);
+        let latitude = v.coordinate("latitude", self.latitude.as_deref().unwrap_or(""), 90.0);
+        let longitude = v.coordinate("longitude", self.longitude.as_deref().unwrap_or(""), 180.0);
         if latitude.is_some() != longitude.is_some() {
             v.push(FieldError::new("longitude", "coordinates-pair"));
         }
