@@ -736,6 +736,22 @@ pub struct ClientFilter {
     pub status: String,
 }
 
+impl ClientFilter {
+    /// Whether a client passes the filter's status, unit, district and category (the text
+    /// query is answered by the search index, not here).
+    pub fn matches(&self, c: &Client) -> bool {
+        let status_ok = match self.status.as_str() {
+            "closed" => c.status == ClientStatus::Closed,
+            "all" => c.status != ClientStatus::Merged,
+            _ => c.status == ClientStatus::Active,
+        };
+        status_ok
+            && self.unit_id.is_none_or(|u| c.unit_id == u)
+            && (self.district.is_empty() || c.district == self.district)
+            && (self.category.is_empty() || c.categories.contains(&self.category))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

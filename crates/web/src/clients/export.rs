@@ -21,7 +21,6 @@ use shegong_domain::locale::Locale;
 use shegong_domain::units::ServiceUnit;
 use shegong_domain::DomainError;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// The most rows one export holds.
 pub const MAX_EXPORT_ROWS: u64 = 100_000;
@@ -169,41 +168,17 @@ pub fn file_name(format: ExportFormat, on: NaiveDate) -> String {
 /// The clients the caller may export under `filter` (ManageClients in their units), at
 /// most [`MAX_EXPORT_ROWS`], and whether there were more.
 pub async fn select(state: &AppState, ctx: &Ctx, filter: &ClientFilter) -> AppResult<(Vec<Client>, bool)> {
-    let org = ctx.user.org_id;
     if let Some(u) = filter.unit_id {
         ctx.require(Permission::ManageClients, Scope::Unit(u))?;
     } else {
         ctx.require(Permission::ManageClients, Scope::AnyUnit)?;
     }
-    let units = super::units_for(ctx, Permission::ManageClients);
-    if units.as_ref().is_some_and(|u| u.is_empty()) {
+    if super::units_for(ctx, Permission::ManageClients).is_some_and(|u| u.is_empty()) {
         return Err(DomainError::Forbidden.into());
     }
-    if filter.q.trim().is_empty() {
-        let page = state.store.list_clients(org, filter, units.as_deref(), 0, MAX_EXPORT_ROWS).await?;
-        let truncated = page.total > page.clients.len() as u64;
-        return Ok((page.clients, truncated));
-    }
-    // A text query is answered by the search index, as on the list page.
-    let search = Arc::clone(&state.search);
-    let (q, u) = (filter.q.clone(), units.clone());
-    let ids = tokio::task::spawn_blocking(move || search.search(org, &q, u.as_deref(), MAX_EXPORT_ROWS as usize))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))??;
-    let found = state.store.clients_by_ids(org, &ids).await?;
-    let wanted = |c: &Client| {
-        let status_ok = match filter.status.as_str() {
-            "closed" => c.status == ClientStatus::Closed,
-            "all" => c.status != ClientStatus::Merged,
-            _ => c.status == ClientStatus::Active,
-        };
-        status_ok
-            && filter.unit_id.is_none_or(|u| c.unit_id == u)
-            && (filter.district.is_empty() || c.district == filter.district)
-            && (filter.category.is_empty() || c.categories.contains(&filter.category))
-            && units.as_ref().is_none_or(|us| us.contains(&c.unit_id))
-    };
-    Ok((found.into_iter().filter(wanted).collect(), false))
+    let found = super::select(state, ctx, filter, Permission::ManageClients, 0, MAX_EXPORT_ROWS).await?;
+    let truncated = found.total > found.clients.len() as u64;
+    Ok((found.clients, truncated))
 }
 
 /// Exports the filtered list as a download, after writing the audit entry.

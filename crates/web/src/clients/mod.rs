@@ -11,7 +11,9 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use shegong_domain::accounts::{Permission, Scope};
 use shegong_domain::audit::{Action, AuditEntry, AuditEvent};
-use shegong_domain::clients::{mask_id, Category, Client, ClientFields, ClientFilter, ClientInput, Consent, DuplicateMatch, Household};
+use shegong_domain::clients::{
+    mask_id, Category, Client, ClientFields, ClientFilter, ClientInput, Consent, DuplicateMatch, Household, HouseholdFields, HouseholdInput,
+};
 use shegong_domain::ids::{ClientId, OrgId, UnitId};
 use shegong_domain::ports::{ClientDoc, MergeRecord};
 use shegong_domain::DomainError;
@@ -98,39 +100,73 @@ pub struct Found {
 
 pub const PAGE_SIZE: u64 = 50;
 
-/// Finds clients: the text query through the search index, the rest through the database.
-pub async fn find(state: &AppState, ctx: &Ctx, filter: &ClientFilter, offset: u64, limit: u64) -> AppResult<Found> {
-    let units = units_for(ctx, Permission::ViewClients);
+/// Selects the clients the caller may reach with `perm` under `filter`: the text query
+/// through the search index, the rest through the database. Records are returned unmasked.
+pub async fn select(state: &AppState, ctx: &Ctx, filter: &ClientFilter, perm: Permission, offset: u64, limit: u64) -> AppResult<Found> {
+    let units = units_for(ctx, perm);
     let org = ctx.user.org_id;
-    let categories = state.store.categories(org).await?;
     if filter.q.trim().is_empty() {
         let page = state.store.list_clients(org, filter, units.as_deref(), offset, limit).await?;
-        let clients = page.clients.into_iter().map(|c| mask(ctx, c, &categories)).collect();
-        return Ok(Found { clients, total: page.total });
+        return Ok(Found { clients: page.clients, total: page.total });
     }
     let search = Arc::clone(&state.search);
-    let q = filter.q.clone();
-    let u = units.clone();
-    let ids = tokio::task::spawn_blocking(move || search.search(org, &q, u.as_deref(), 500))
+    let (q, u) = (filter.q.clone(), units.clone());
+    let hits = (offset + limit).max(500) as usize;
+    let ids = tokio::task::spawn_blocking(move || search.search(org, &q, u.as_deref(), hits))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;
-    let all = state.store.clients_by_ids(org, &ids).await?;
-    let wanted = |c: &Client| {
-        let status_ok = match filter.status.as_str() {
-            "closed" => c.status == shegong_domain::clients::ClientStatus::Closed,
-            "all" => c.status != shegong_domain::clients::ClientStatus::Merged,
-            _ => c.status == shegong_domain::clients::ClientStatus::Active,
-        };
-        status_ok
-            && filter.unit_id.is_none_or(|u| c.unit_id == u)
-            && (filter.district.is_empty() || c.district == filter.district)
-            && (filter.category.is_empty() || c.categories.contains(&filter.category))
-            && units.as_ref().is_none_or(|us| us.contains(&c.unit_id))
-    };
-    let matching: Vec<Client> = all.into_iter().filter(wanted).collect();
+    let matching: Vec<Client> = state
+        .store
+        .clients_by_ids(org, &ids)
+        .await?
+        .into_iter()
+        .filter(|c| filter.matches(c) && units.as_ref().is_none_or(|us| us.contains(&c.unit_id)))
+        .collect();
     let total = matching.len() as u64;
-    let clients = matching.into_iter().skip(offset as usize).take(limit as usize).map(|c| mask(ctx, c, &categories)).collect();
-    Ok(Found { clients, total })
+    Ok(Found { clients: matching.into_iter().skip(offset as usize).take(limit as usize).collect(), total })
+}
+
+/// Finds clients for the list and the API, masked for the caller.
+pub async fn find(state: &AppState, ctx: &Ctx, filter: &ClientFilter, offset: u64, limit: u64) -> AppResult<Found> {
+    let found = select(state, ctx, filter, Permission::ViewClients, offset, limit).await?;
+    let categories = state.store.categories(ctx.user.org_id).await?;
+    Ok(Found { clients: found.clients.into_iter().map(|c| mask(ctx, c, &categories)).collect(), total: found.total })
+}
+
+/// Closes a record (its local date is today's) and keeps the index in step.
+pub async fn close(state: &AppState, ctx: &Ctx, id: ClientId, version: i64) -> AppResult<Client> {
+    load(state, ctx, id, Permission::EditClients).await?;
+    let today = today(state, ctx.user.org_id).await?;
+    let c = state.store.close_client(&ctx.actor(), id, version, today).await?;
+    reindex(state, std::slice::from_ref(&c)).await;
+    Ok(c)
+}
+
+pub async fn reopen(state: &AppState, ctx: &Ctx, id: ClientId, version: i64) -> AppResult<Client> {
+    load(state, ctx, id, Permission::EditClients).await?;
+    let c = state.store.reopen_client(&ctx.actor(), id, version).await?;
+    reindex(state, std::slice::from_ref(&c)).await;
+    Ok(c)
+}
+
+/// Merges `merged` into `survivor`. Both records must be in the caller's units.
+pub async fn merge(state: &AppState, ctx: &Ctx, survivor: ClientId, merged: ClientId) -> AppResult<Client> {
+    load(state, ctx, survivor, Permission::ManageClients).await?;
+    load(state, ctx, merged, Permission::ManageClients).await?;
+    let c = state.store.merge_clients(&ctx.actor(), survivor, merged).await?;
+    reindex(state, std::slice::from_ref(&c)).await;
+    unindex(state, vec![merged]).await;
+    Ok(c)
+}
+
+/// Validates a household and checks that the caller may edit its unit and every member.
+pub async fn household_fields(state: &AppState, ctx: &Ctx, input: &HouseholdInput) -> AppResult<HouseholdFields> {
+    let fields = input.validate()?;
+    ctx.require(Permission::EditClients, Scope::Unit(fields.unit_id))?;
+    for (c, _) in &fields.members {
+        load(state, ctx, *c, Permission::EditClients).await?;
+    }
+    Ok(fields)
 }
 
 /// The outcome of a registration attempt.

@@ -159,6 +159,13 @@ struct FormState {
     stale: bool,
 }
 
+impl FormState {
+    /// The form for a record (None: a new one) at `version`, with no problems to show.
+    fn new(client_id: Option<ClientId>, version: i64, input: ClientInput) -> Self {
+        Self { elsewhere: 0, client_id, version, input, errors: Vec::new(), duplicates: Vec::new(), stale: false }
+    }
+}
+
 async fn form(state: &AppState, rc: &RequestCtx, ctx: &Ctx, f: FormState) -> AppResult<Response> {
     let path = f.client_id.map(|id| format!("/clients/{id}/edit")).unwrap_or_else(|| "/clients/new".into());
     let page = Page::new(state, rc, &path).await;
@@ -200,13 +207,7 @@ pub async fn new_page(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx) -
     ctx.require(Permission::EditClients, Scope::AnyUnit)?;
     let first_unit = ctx.user.grants.0.iter().find_map(|g| g.unit_id);
     let input = ClientInput { unit_id: first_unit, sex: "unknown".into(), preferred_language: "cantonese".into(), ..Default::default() };
-    form(
-        &state,
-        &rc,
-        &ctx,
-        FormState { elsewhere: 0, client_id: None, version: 0, input, errors: Vec::new(), duplicates: Vec::new(), stale: false },
-    )
-    .await
+    form(&state, &rc, &ctx, FormState::new(None, 0, input)).await
 }
 
 /// The HTML form: repeated `phones` and `categories` fields.
@@ -263,23 +264,14 @@ impl From<&ClientForm> for ClientInput {
 pub async fn create(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, HtmlForm(f): HtmlForm<ClientForm>) -> AppResult<Response> {
     ctx.require(Permission::EditClients, Scope::AnyUnit)?;
     let input = ClientInput::from(&f);
-    let fs = |errors, duplicates| FormState {
-        elsewhere: 0,
-        client_id: None,
-        version: 0,
-        input: input.clone(),
-        errors,
-        duplicates,
-        stale: false,
-    };
     match svc::register(&state, &ctx, &input, f.confirm.is_some()).await {
         Ok(Registration::Created(c)) => Ok(Redirect::to(&format!("/clients/{}?notice=created", c.id)).into_response()),
         Ok(Registration::PossibleDuplicates { shown, elsewhere }) => {
-            let mut f = fs(Vec::new(), shown);
-            f.elsewhere = elsewhere;
-            form(&state, &rc, &ctx, f).await
+            form(&state, &rc, &ctx, FormState { duplicates: shown, elsewhere, ..FormState::new(None, 0, input) }).await
         }
-        Err(AppError::Domain(DomainError::Invalid(errors))) => form(&state, &rc, &ctx, fs(errors, Vec::new())).await,
+        Err(AppError::Domain(DomainError::Invalid(errors))) => {
+            form(&state, &rc, &ctx, FormState { errors, ..FormState::new(None, 0, input) }).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -290,21 +282,7 @@ pub async fn edit_page(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, 
     let categories = state.store.categories(ctx.user.org_id).await?;
     let c = svc::mask(&ctx, c, &categories);
     let input = ClientInput::from(&c);
-    form(
-        &state,
-        &rc,
-        &ctx,
-        FormState {
-            elsewhere: 0,
-            client_id: Some(id),
-            version: c.version,
-            input,
-            errors: Vec::new(),
-            duplicates: Vec::new(),
-            stale: false,
-        },
-    )
-    .await
+    form(&state, &rc, &ctx, FormState::new(Some(id), c.version, input)).await
 }
 
 pub async fn update(
@@ -318,32 +296,12 @@ pub async fn update(
     match svc::update(&state, &ctx, id, f.version, input.clone()).await {
         Ok(c) => Ok(Redirect::to(&format!("/clients/{}?notice=saved", c.id)).into_response()),
         Err(AppError::Domain(DomainError::Invalid(errors))) => {
-            form(
-                &state,
-                &rc,
-                &ctx,
-                FormState { elsewhere: 0, client_id: Some(id), version: f.version, input, errors, duplicates: Vec::new(), stale: false },
-            )
-            .await
+            form(&state, &rc, &ctx, FormState { errors, ..FormState::new(Some(id), f.version, input) }).await
         }
         Err(AppError::Domain(DomainError::Stale)) => {
             // Keep what this user typed; load the new version so a re-save applies to it.
             let current = state.store.get_client(ctx.user.org_id, id).await?;
-            form(
-                &state,
-                &rc,
-                &ctx,
-                FormState {
-                    elsewhere: 0,
-                    client_id: Some(id),
-                    version: current.version,
-                    input,
-                    errors: Vec::new(),
-                    duplicates: Vec::new(),
-                    stale: true,
-                },
-            )
-            .await
+            form(&state, &rc, &ctx, FormState { stale: true, ..FormState::new(Some(id), current.version, input) }).await
         }
         Err(e) => Err(e),
     }
@@ -450,10 +408,7 @@ pub async fn close(
     Path(id): Path<ClientId>,
     HtmlForm(f): HtmlForm<VersionForm>,
 ) -> AppResult<Response> {
-    svc::load(&state, &ctx, id, Permission::EditClients).await?;
-    let today = svc::today(&state, ctx.user.org_id).await?;
-    let c = state.store.close_client(&ctx.actor(), id, f.version, today).await?;
-    svc::reindex(&state, std::slice::from_ref(&c)).await;
+    svc::close(&state, &ctx, id, f.version).await?;
     Ok(Redirect::to(&format!("/clients/{id}?notice=saved")).into_response())
 }
 
@@ -463,9 +418,7 @@ pub async fn reopen(
     Path(id): Path<ClientId>,
     HtmlForm(f): HtmlForm<VersionForm>,
 ) -> AppResult<Response> {
-    svc::load(&state, &ctx, id, Permission::EditClients).await?;
-    let c = state.store.reopen_client(&ctx.actor(), id, f.version).await?;
-    svc::reindex(&state, std::slice::from_ref(&c)).await;
+    svc::reopen(&state, &ctx, id, f.version).await?;
     Ok(Redirect::to(&format!("/clients/{id}?notice=saved")).into_response())
 }
 
@@ -563,16 +516,6 @@ pub struct MergeForm {
     b: String,
 }
 
-/// Merges the pair, keeping the chosen record. Both records must be in the caller's units.
-pub async fn merge(state: &AppState, ctx: &Ctx, survivor: ClientId, merged: ClientId) -> AppResult<Client> {
-    svc::load(state, ctx, survivor, Permission::ManageClients).await?;
-    svc::load(state, ctx, merged, Permission::ManageClients).await?;
-    let c = state.store.merge_clients(&ctx.actor(), survivor, merged).await?;
-    svc::reindex(state, std::slice::from_ref(&c)).await;
-    svc::unindex(state, vec![merged]).await;
-    Ok(c)
-}
-
 pub async fn merge_post(State(state): State<AppState>, ctx: Ctx, HtmlForm(f): HtmlForm<MergeForm>) -> AppResult<Response> {
     ctx.require(Permission::ManageClients, Scope::AnyUnit)?;
     let parse = |s: &str| s.parse::<ClientId>().map_err(|_| AppError::from(DomainError::invalid("survivor", "unknown-choice")));
@@ -584,7 +527,7 @@ pub async fn merge_post(State(state): State<AppState>, ctx: Ctx, HtmlForm(f): Ht
     } else {
         return Err(DomainError::invalid("survivor", "unknown-choice").into());
     };
-    merge(&state, &ctx, survivor, merged).await?;
+    svc::merge(&state, &ctx, survivor, merged).await?;
     Ok(Redirect::to("/clients/duplicates?notice=saved").into_response())
 }
 
@@ -708,11 +651,7 @@ async fn household_input(state: &AppState, ctx: &Ctx, f: &HouseholdForm) -> AppR
 async fn household_saved(state: &AppState, rc: &RequestCtx, ctx: &Ctx, id: Option<HouseholdId>, f: HouseholdForm) -> AppResult<Response> {
     let result = async {
         let input = household_input(state, ctx, &f).await?;
-        let fields = input.validate()?;
-        ctx.require(Permission::EditClients, Scope::Unit(fields.unit_id))?;
-        for (c, _) in &fields.members {
-            svc::load(state, ctx, *c, Permission::EditClients).await?;
-        }
+        let fields = svc::household_fields(state, ctx, &input).await?;
         let h = match id {
             None => state.store.create_household(&ctx.actor(), &fields).await?,
             Some(id) => state.store.update_household(&ctx.actor(), id, f.version, &fields).await?,

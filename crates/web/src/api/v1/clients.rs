@@ -119,10 +119,7 @@ pub async fn close_client(
     Path(id): Path<ClientId>,
     ApiJson(v): ApiJson<VersionBody>,
 ) -> AppResult<Json<Client>> {
-    svc::load(&state, &ctx, id, Permission::EditClients).await?;
-    let today = svc::today(&state, ctx.user.org_id).await?;
-    let c = state.store.close_client(&ctx.actor(), id, v.version, today).await?;
-    svc::reindex(&state, std::slice::from_ref(&c)).await;
+    let c = svc::close(&state, &ctx, id, v.version).await?;
     let categories = state.store.categories(ctx.user.org_id).await?;
     Ok(Json(svc::mask(&ctx, c, &categories)))
 }
@@ -134,9 +131,7 @@ pub async fn reopen_client(
     Path(id): Path<ClientId>,
     ApiJson(v): ApiJson<VersionBody>,
 ) -> AppResult<Json<Client>> {
-    svc::load(&state, &ctx, id, Permission::EditClients).await?;
-    let c = state.store.reopen_client(&ctx.actor(), id, v.version).await?;
-    svc::reindex(&state, std::slice::from_ref(&c)).await;
+    let c = svc::reopen(&state, &ctx, id, v.version).await?;
     let categories = state.store.categories(ctx.user.org_id).await?;
     Ok(Json(svc::mask(&ctx, c, &categories)))
 }
@@ -227,7 +222,7 @@ pub struct MergeBody {
 #[utoipa::path(post, path = "/api/v1/clients/merge", tag = "clients", request_body = MergeBody, responses((status = 200, body = Client), (status = 422)))]
 pub async fn merge(State(state): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<MergeBody>) -> AppResult<Json<Client>> {
     ctx.require(Permission::ManageClients, Scope::AnyUnit)?;
-    let c = crate::html::clients::merge(&state, &ctx, b.survivor, b.merged).await?;
+    let c = svc::merge(&state, &ctx, b.survivor, b.merged).await?;
     let categories = state.store.categories(ctx.user.org_id).await?;
     Ok(Json(svc::mask(&ctx, c, &categories)))
 }
@@ -255,15 +250,6 @@ pub async fn anonymise(State(state): State<AppState>, ctx: Ctx, ApiJson(b): ApiJ
     Ok(Json(Anonymised { anonymised: svc::anonymise(&state, &ctx, b.years).await? }))
 }
 
-async fn check_members(state: &AppState, ctx: &Ctx, input: &HouseholdInput) -> AppResult<shegong_domain::clients::HouseholdFields> {
-    let fields = input.validate()?;
-    ctx.require(Permission::EditClients, Scope::Unit(fields.unit_id))?;
-    for (c, _) in &fields.members {
-        svc::load(state, ctx, *c, Permission::EditClients).await?;
-    }
-    Ok(fields)
-}
-
 #[utoipa::path(post, path = "/api/v1/households", tag = "clients", request_body = HouseholdInput, responses((status = 201, body = Household), (status = 422)))]
 pub async fn create_household(
     State(state): State<AppState>,
@@ -271,7 +257,7 @@ pub async fn create_household(
     ApiJson(input): ApiJson<HouseholdInput>,
 ) -> AppResult<(StatusCode, Json<Household>)> {
     ctx.require(Permission::EditClients, Scope::AnyUnit)?;
-    let fields = check_members(&state, &ctx, &input).await?;
+    let fields = svc::household_fields(&state, &ctx, &input).await?;
     Ok((StatusCode::CREATED, Json(state.store.create_household(&ctx.actor(), &fields).await?)))
 }
 
@@ -299,6 +285,6 @@ pub async fn update_household(
 ) -> AppResult<Json<Household>> {
     let h = state.store.get_household(ctx.user.org_id, id).await?;
     ctx.require(Permission::EditClients, Scope::Unit(h.unit_id))?;
-    let fields = check_members(&state, &ctx, &u.household).await?;
+    let fields = svc::household_fields(&state, &ctx, &u.household).await?;
     Ok(Json(state.store.update_household(&ctx.actor(), id, u.version, &fields).await?))
 }
