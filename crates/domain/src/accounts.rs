@@ -56,13 +56,44 @@ impl Role {
     fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::Admin => &[ViewUnits, ManageUnits, ManageUsers, ViewAudit, ViewClients, EditClients, ManageClients, AnonymiseClients],
-            Role::Supervisor => &[ViewUnits, ViewAudit, ViewClients, EditClients, ManageClients],
+            // Case files are need-to-know: the agency's administrator configures casework but
+            // reads no case unless also granted a practice role.
+            Role::Admin => &[
+                ViewUnits,
+                ManageUnits,
+                ManageUsers,
+                ViewAudit,
+                ViewClients,
+                EditClients,
+                ManageClients,
+                AnonymiseClients,
+                ConfigureCases,
+                ViewActivities,
+                EditActivities,
+                RecordAttendance,
+            ],
+            Role::Supervisor => &[
+                ViewUnits,
+                ViewAudit,
+                ViewClients,
+                EditClients,
+                ManageClients,
+                ViewCases,
+                EditCases,
+                ApproveCases,
+                ViewActivities,
+                EditActivities,
+                RecordAttendance,
+            ],
+            Role::SocialWorker | Role::WelfareWorker => {
+                &[ViewUnits, ViewClients, EditClients, ViewCases, EditCases, ViewActivities, EditActivities, RecordAttendance]
+            }
             // Hotline operators look callers up and register new ones.
-            Role::SocialWorker | Role::WelfareWorker | Role::HotlineOperator => &[ViewUnits, ViewClients, EditClients],
-            // Peer supporters and volunteers meet people through activities and duties, which
-            // give them what they need; the registry itself is need-to-know.
-            Role::PeerSupporter | Role::Volunteer | Role::FunderViewer => &[ViewUnits],
+            Role::HotlineOperator => &[ViewUnits, ViewClients, EditClients],
+            // Peer supporters and volunteers help run groups: they see the session lists they
+            // take attendance for, not the registry or case files.
+            Role::PeerSupporter | Role::Volunteer => &[ViewUnits, ViewActivities, RecordAttendance],
+            Role::FunderViewer => &[ViewUnits],
         }
     }
 }
@@ -93,6 +124,20 @@ pub enum Permission {
     ManageClients,
     /// Clear the personal details of records past their retention period.
     AnonymiseClients,
+    /// Read case files (intake, assessment, plan, notes) of the unit.
+    ViewCases,
+    /// Open cases, write assessments, plans and notes, transfer, refer, request closure.
+    EditCases,
+    /// Approve or return case plans and closures; see the team's caseload.
+    ApproveCases,
+    /// Configure presenting problems and which steps need a supervisor's approval.
+    ConfigureCases,
+    /// See groups, programmes and activities with their sessions and participants.
+    ViewActivities,
+    /// Plan activities, enrol participants, evaluate.
+    EditActivities,
+    /// Mark attendance at sessions.
+    RecordAttendance,
 }
 
 /// Where a permission is asked for.
