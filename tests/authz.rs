@@ -8,10 +8,13 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 use shegong_domain::accounts::{Actor, Grant, Grants, Permission, Role, Scope};
+use shegong_domain::cases::{
+    Case, CaseChange, CaseDetailsInput, CaseInput, ClosingReason, Goal, NoteFields, ReferralDirection, ReferralFields, TaskFields,
+};
 use shegong_domain::clients::{Client as ClientRecord, ClientFilter, ClientInput, ConsentInput, HouseholdInput, MemberInput};
 use shegong_domain::clock::Clock;
-use shegong_domain::ids::{ClientId, HouseholdId, UnitId, UserId};
-use shegong_domain::ports::{AccountsRepo, AuditRepo, ClientsRepo, UnitsRepo};
+use shegong_domain::ids::{CaseId, ClientId, HouseholdId, UnitId, UserId};
+use shegong_domain::ports::{AccountsRepo, AuditRepo, CasesRepo, ClientsRepo, UnitsRepo};
 use shegong_testkit::{db_test, Client, TestApp, PASSWORD};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -46,6 +49,25 @@ enum On {
     Consent(Unit),
     /// The test's household in that unit.
     Household(Unit),
+    /// The test's open case of that unit (a client case of its `Aaron Authz` record).
+    Case(Unit),
+    /// An open case of that unit, made for this call only.
+    NewCase(Unit),
+    /// A closed case of that unit, made for this call only.
+    ClosedCase(Unit),
+    /// A case of that unit whose closure awaits approval, made for this call only.
+    PendingClosure(Unit),
+    /// A draft plan of a case of that unit, made for this call only.
+    DraftPlan(Unit),
+    /// A plan waiting for approval on a case of that unit, made for this call only.
+    SubmittedPlan(Unit),
+    /// A note on the test's case of that unit, written for this call only (by the admin account,
+    /// so a correction is always a new linked note).
+    Note(Unit),
+    /// A follow-up task on the test's case of that unit, made for this call only.
+    Task(Unit),
+    /// A referral on the test's case of that unit, made for this call only.
+    Referral(Unit),
     /// An import job the caller started. Jobs are private to their starter, so no one else
     /// has one to aim at: these rows are checked by `import_jobs_belong_to_their_starter`,
     /// not by the cross-role pass.
@@ -68,6 +90,15 @@ impl On {
             On::CallersUnit | On::OwnImportJob => Some(Unit::A),
             On::OtherUnit => Some(Unit::B),
             On::Client(u) | On::NewClient(u) | On::ClosedClient(u) | On::Consent(u) | On::Household(u) => Some(u),
+            On::Case(u)
+            | On::NewCase(u)
+            | On::ClosedCase(u)
+            | On::PendingClosure(u)
+            | On::DraftPlan(u)
+            | On::SubmittedPlan(u)
+            | On::Note(u)
+            | On::Task(u)
+            | On::Referral(u) => Some(u),
             On::Nothing | On::OtherAccount | On::OwnToken | On::File => None,
         }
     }
@@ -107,6 +138,13 @@ const AGENCY_WIDE: &[Role] = &[Role::Admin, Role::FunderViewer];
 const CLIENT_STAFF: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::HotlineOperator];
 /// The roles that merge, import and export client records (`ManageClients`).
 const MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor];
+/// The roles that hold cases (`ViewCases`, `EditCases`), granted in unit A.
+const CASE_STAFF: &[Role] = &[Role::Supervisor, Role::SocialWorker, Role::WelfareWorker];
+/// The roles that approve plans and closures (`ApproveCases`), granted in unit A.
+const APPROVERS: &[Role] = &[Role::Supervisor];
+/// No role of the seed: unit B's case files are out of everyone's reach (the agency-wide
+/// admin configures casework but reads no case).
+const NOBODY: &[Role] = &[];
 
 /// What a call sends. Every write sends a valid body, except where noted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,6 +199,53 @@ enum Body {
     ImportCsv,
     /// No body; `?client=` the record of `On`.
     ClientQuery,
+    /// An intake in the unit of `On` for the unit's `Aaron Authz` client.
+    NewCaseForm,
+    NewCaseJson,
+    /// The case's details as they are, at its current version, with the risk changed.
+    CaseDetailsForm,
+    CaseDetailsJson,
+    AssessmentForm,
+    AssessmentJson,
+    /// A new plan with one goal, submitted.
+    PlanForm,
+    PlanJson,
+    /// The draft plan of `On` at its version, submitted.
+    PlanUpdateJson,
+    /// Approve the plan of `On` at its version.
+    PlanDecisionForm,
+    PlanDecisionJson,
+    NoteForm,
+    NoteJson,
+    /// A correction of the note of `On` at its version.
+    NoteCorrectionForm,
+    NoteCorrectionJson,
+    TaskForm,
+    TaskJson,
+    ReviewForm,
+    ReviewJson,
+    /// Hand the case of `On` to the unit's supervisor.
+    TransferForm,
+    TransferJson,
+    ReferralForm,
+    ReferralJson,
+    ReferralUpdateForm,
+    ReferralUpdateJson,
+    MandatoryReportForm,
+    MandatoryReportJson,
+    ClosureForm,
+    ClosureJson,
+    /// Approve the closure of `On` at the case's version.
+    ClosureDecisionForm,
+    ClosureDecisionJson,
+    ReopenForm,
+    ReopenJson,
+    /// The agency's casework settings as they are, at their version.
+    CaseSettingsForm,
+    CaseSettingsJson,
+    /// The agency's presenting problems as they are.
+    ProblemsForm,
+    ProblemsJson,
     /// No body; `?format=csv`, and `&unit_id=` the unit of `On` when it has one.
     CsvExport,
 }
@@ -188,7 +273,10 @@ const fn row(method: &'static str, path: &'static str, on: On, body: Body, need:
     Row { method, path, on, body, need, who, shows }
 }
 
-use Permission::{AnonymiseClients, EditClients, ManageClients, ManageUnits, ManageUsers, ViewAudit, ViewClients, ViewUnits};
+use Permission::{
+    AnonymiseClients, ApproveCases, ConfigureCases, EditCases, EditClients, ManageClients, ManageUnits, ManageUsers, ViewAudit, ViewCases,
+    ViewClients, ViewUnits,
+};
 
 /// Every route of the application. Rows run in this order for each caller: the sign-in and
 /// sign-out rows come last because they change the caller's session.
@@ -253,6 +341,56 @@ const MATRIX: &[Row] = &[
     row("GET", "/clients/import/{job}", On::OwnImportJob, Body::None, Need::Perm(ManageClients, At::ThatUnit), Who::Roles(MANAGERS), None),
     row("POST", "/clients/import/{job}", On::OwnImportJob, Body::EmptyForm, Need::Perm(ManageClients, At::ThatUnit), Who::Roles(MANAGERS), None),
     row("GET", "/clients/import/{job}/errors.csv", On::OwnImportJob, Body::None, Need::Perm(ManageClients, At::ThatUnit), Who::Roles(MANAGERS), None),
+    // cases (unit A's case staff reach unit A's case files; no one reaches unit B's)
+    row("GET", "/cases", On::Nothing, Body::None, Need::Perm(ViewCases, At::AnyUnit), Who::Roles(CASE_STAFF), Some("Aaron Authz-A")),
+    row("POST", "/cases", On::CallersUnit, Body::NewCaseForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/cases", On::OtherUnit, Body::NewCaseForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("GET", "/cases/new", On::Client(Unit::A), Body::ClientQuery, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), Some("Aaron Authz-A")),
+    row("GET", "/cases/new", On::Client(Unit::B), Body::ClientQuery, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), Some("Aaron Authz-B")),
+    row("GET", "/cases/todo", On::Nothing, Body::None, Need::Perm(ViewCases, At::AnyUnit), Who::Roles(CASE_STAFF), None),
+    row("GET", "/cases/team", On::Nothing, Body::None, Need::Perm(ApproveCases, At::AnyUnit), Who::Roles(APPROVERS), None),
+    row("GET", "/cases/stats", On::Nothing, Body::None, Need::Perm(ViewCases, At::AnyUnit), Who::Roles(CASE_STAFF), None),
+    row("GET", "/cases/settings", On::Nothing, Body::None, Need::Perm(ConfigureCases, At::Agency), Who::Roles(ADMIN), Some("name=\"review_days\"")),
+    row("POST", "/cases/settings", On::Nothing, Body::CaseSettingsForm, Need::Perm(ConfigureCases, At::Agency), Who::Roles(ADMIN), None),
+    row("POST", "/cases/settings/problems", On::Nothing, Body::ProblemsForm, Need::Perm(ConfigureCases, At::Agency), Who::Roles(ADMIN), None),
+    row("GET", "/cases/{id}", On::Case(Unit::A), Body::None, Need::Perm(ViewCases, At::ThatUnit), Who::Roles(CASE_STAFF), Some("Aaron Authz-A")),
+    row("GET", "/cases/{id}", On::Case(Unit::B), Body::None, Need::Perm(ViewCases, At::ThatUnit), Who::Roles(NOBODY), Some("Aaron Authz-B")),
+    row("GET", "/cases/{id}/edit", On::Case(Unit::A), Body::None, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), Some("Aaron Authz-A")),
+    row("GET", "/cases/{id}/edit", On::Case(Unit::B), Body::None, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), Some("Aaron Authz-B")),
+    row("POST", "/cases/{id}", On::Case(Unit::A), Body::CaseDetailsForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/cases/{id}", On::Case(Unit::B), Body::CaseDetailsForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/cases/{id}/assessments", On::Case(Unit::A), Body::AssessmentForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/cases/{id}/assessments", On::Case(Unit::B), Body::AssessmentForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/cases/{id}/plan", On::NewCase(Unit::A), Body::PlanForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/cases/{id}/plan", On::NewCase(Unit::B), Body::PlanForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/cases/{id}/plans/{plan}/decision", On::SubmittedPlan(Unit::A), Body::PlanDecisionForm, Need::Perm(ApproveCases, At::ThatUnit), Who::Roles(APPROVERS), None),
+    row("POST", "/cases/{id}/plans/{plan}/decision", On::SubmittedPlan(Unit::B), Body::PlanDecisionForm, Need::Perm(ApproveCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/cases/{id}/notes", On::Case(Unit::A), Body::NoteForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/cases/{id}/notes", On::Case(Unit::B), Body::NoteForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("GET", "/cases/{id}/notes/{note}/correct", On::Note(Unit::A), Body::None, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), Some("Authz note")),
+    row("GET", "/cases/{id}/notes/{note}/correct", On::Note(Unit::B), Body::None, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), Some("Authz note")),
+    row("POST", "/cases/{id}/notes/{note}/correct", On::Note(Unit::A), Body::NoteCorrectionForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/cases/{id}/notes/{note}/correct", On::Note(Unit::B), Body::NoteCorrectionForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/cases/{id}/tasks", On::Case(Unit::A), Body::TaskForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/cases/{id}/tasks", On::Case(Unit::B), Body::TaskForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/cases/{id}/tasks/{task}/done", On::Task(Unit::A), Body::EmptyForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/cases/{id}/tasks/{task}/done", On::Task(Unit::B), Body::EmptyForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/cases/{id}/review", On::Case(Unit::A), Body::ReviewForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/cases/{id}/review", On::Case(Unit::B), Body::ReviewForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/cases/{id}/transfer", On::NewCase(Unit::A), Body::TransferForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/cases/{id}/transfer", On::NewCase(Unit::B), Body::TransferForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/cases/{id}/referrals", On::Case(Unit::A), Body::ReferralForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/cases/{id}/referrals", On::Case(Unit::B), Body::ReferralForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/cases/{id}/referrals/{referral}", On::Referral(Unit::A), Body::ReferralUpdateForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/cases/{id}/referrals/{referral}", On::Referral(Unit::B), Body::ReferralUpdateForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/cases/{id}/mandatory-reports", On::NewCase(Unit::A), Body::MandatoryReportForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/cases/{id}/mandatory-reports", On::NewCase(Unit::B), Body::MandatoryReportForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/cases/{id}/close", On::NewCase(Unit::A), Body::ClosureForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/cases/{id}/close", On::NewCase(Unit::B), Body::ClosureForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/cases/{id}/closure", On::PendingClosure(Unit::A), Body::ClosureDecisionForm, Need::Perm(ApproveCases, At::ThatUnit), Who::Roles(APPROVERS), None),
+    row("POST", "/cases/{id}/closure", On::PendingClosure(Unit::B), Body::ClosureDecisionForm, Need::Perm(ApproveCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/cases/{id}/reopen", On::ClosedCase(Unit::A), Body::ReopenForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/cases/{id}/reopen", On::ClosedCase(Unit::B), Body::ReopenForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
     // ---- JSON API ----
     row("GET", "/api/v1/me", On::Nothing, Body::None, Need::SignedIn, Who::Roles(EVERY_ROLE), Some("\"grants\"")),
     row("GET", "/api/v1/users", On::Nothing, Body::None, Need::Perm(ManageUsers, At::Agency), Who::Roles(ADMIN), Some("authz-target")),
@@ -305,6 +443,52 @@ const MATRIX: &[Row] = &[
     row("POST", "/api/v1/clients/import", On::OtherUnit, Body::ImportCsv, Need::Perm(ManageClients, At::ThatUnit), Who::Roles(ADMIN), Some("\"rows_with_errors\"")),
     row("GET", "/api/v1/clients/export", On::Nothing, Body::CsvExport, Need::Perm(ManageClients, At::AnyUnit), Who::Roles(MANAGERS), Some("Aaron Authz-A")),
     row("GET", "/api/v1/clients/export", On::OtherUnit, Body::CsvExport, Need::Perm(ManageClients, At::ThatUnit), Who::Roles(ADMIN), Some("Aaron Authz-B")),
+row("GET", "/api/v1/cases", On::Nothing, Body::None, Need::Perm(ViewCases, At::AnyUnit), Who::Roles(CASE_STAFF), Some("\"case_no\"")),
+    row("POST", "/api/v1/cases", On::CallersUnit, Body::NewCaseJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/api/v1/cases", On::OtherUnit, Body::NewCaseJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("GET", "/api/v1/cases/todo", On::Nothing, Body::None, Need::Perm(ViewCases, At::AnyUnit), Who::Roles(CASE_STAFF), Some("\"mine\"")),
+    row("GET", "/api/v1/cases/team", On::Nothing, Body::None, Need::Perm(ApproveCases, At::AnyUnit), Who::Roles(APPROVERS), Some("\"reviews_overdue\"")),
+    row("GET", "/api/v1/cases/stats", On::Nothing, Body::None, Need::Perm(ViewCases, At::AnyUnit), Who::Roles(CASE_STAFF), Some("\"served\"")),
+    row("GET", "/api/v1/cases/problems", On::Nothing, Body::None, Need::Perm(ViewCases, At::AnyUnit), Who::Roles(CASE_STAFF), Some("family_conflict")),
+    row("PUT", "/api/v1/cases/problems", On::Nothing, Body::ProblemsJson, Need::Perm(ConfigureCases, At::Agency), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/cases/settings", On::Nothing, Body::None, Need::Perm(ConfigureCases, At::Agency), Who::Roles(ADMIN), Some("\"review_days\"")),
+    row("PUT", "/api/v1/cases/settings", On::Nothing, Body::CaseSettingsJson, Need::Perm(ConfigureCases, At::Agency), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/cases/{id}", On::Case(Unit::A), Body::None, Need::Perm(ViewCases, At::ThatUnit), Who::Roles(CASE_STAFF), Some("Aaron Authz-A")),
+    row("GET", "/api/v1/cases/{id}", On::Case(Unit::B), Body::None, Need::Perm(ViewCases, At::ThatUnit), Who::Roles(NOBODY), Some("Aaron Authz-B")),
+    row("PUT", "/api/v1/cases/{id}", On::Case(Unit::A), Body::CaseDetailsJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("PUT", "/api/v1/cases/{id}", On::Case(Unit::B), Body::CaseDetailsJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/api/v1/cases/{id}/assessments", On::Case(Unit::A), Body::AssessmentJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/api/v1/cases/{id}/assessments", On::Case(Unit::B), Body::AssessmentJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/api/v1/cases/{id}/plans", On::NewCase(Unit::A), Body::PlanJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/api/v1/cases/{id}/plans", On::NewCase(Unit::B), Body::PlanJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("PUT", "/api/v1/cases/{id}/plans/{plan}", On::DraftPlan(Unit::A), Body::PlanUpdateJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("PUT", "/api/v1/cases/{id}/plans/{plan}", On::DraftPlan(Unit::B), Body::PlanUpdateJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/api/v1/cases/{id}/plans/{plan}/decision", On::SubmittedPlan(Unit::A), Body::PlanDecisionJson, Need::Perm(ApproveCases, At::ThatUnit), Who::Roles(APPROVERS), None),
+    row("POST", "/api/v1/cases/{id}/plans/{plan}/decision", On::SubmittedPlan(Unit::B), Body::PlanDecisionJson, Need::Perm(ApproveCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/api/v1/cases/{id}/notes", On::Case(Unit::A), Body::NoteJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/api/v1/cases/{id}/notes", On::Case(Unit::B), Body::NoteJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/api/v1/cases/{id}/notes/{note}/correct", On::Note(Unit::A), Body::NoteCorrectionJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/api/v1/cases/{id}/notes/{note}/correct", On::Note(Unit::B), Body::NoteCorrectionJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/api/v1/cases/{id}/tasks", On::Case(Unit::A), Body::TaskJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/api/v1/cases/{id}/tasks", On::Case(Unit::B), Body::TaskJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/api/v1/cases/{id}/tasks/{task}/done", On::Task(Unit::A), Body::NoJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/api/v1/cases/{id}/tasks/{task}/done", On::Task(Unit::B), Body::NoJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/api/v1/cases/{id}/review", On::Case(Unit::A), Body::ReviewJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/api/v1/cases/{id}/review", On::Case(Unit::B), Body::ReviewJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/api/v1/cases/{id}/transfer", On::NewCase(Unit::A), Body::TransferJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/api/v1/cases/{id}/transfer", On::NewCase(Unit::B), Body::TransferJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/api/v1/cases/{id}/referrals", On::Case(Unit::A), Body::ReferralJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/api/v1/cases/{id}/referrals", On::Case(Unit::B), Body::ReferralJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("PUT", "/api/v1/cases/{id}/referrals/{referral}", On::Referral(Unit::A), Body::ReferralUpdateJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("PUT", "/api/v1/cases/{id}/referrals/{referral}", On::Referral(Unit::B), Body::ReferralUpdateJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/api/v1/cases/{id}/mandatory-reports", On::NewCase(Unit::A), Body::MandatoryReportJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/api/v1/cases/{id}/mandatory-reports", On::NewCase(Unit::B), Body::MandatoryReportJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/api/v1/cases/{id}/close", On::NewCase(Unit::A), Body::ClosureJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/api/v1/cases/{id}/close", On::NewCase(Unit::B), Body::ClosureJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/api/v1/cases/{id}/closure", On::PendingClosure(Unit::A), Body::ClosureDecisionJson, Need::Perm(ApproveCases, At::ThatUnit), Who::Roles(APPROVERS), None),
+    row("POST", "/api/v1/cases/{id}/closure", On::PendingClosure(Unit::B), Body::ClosureDecisionJson, Need::Perm(ApproveCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/api/v1/cases/{id}/reopen", On::ClosedCase(Unit::A), Body::ReopenJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/api/v1/cases/{id}/reopen", On::ClosedCase(Unit::B), Body::ReopenJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
     row("GET", "/api/v1/openapi.json", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"openapi\"")),
     // ---- operations ----
     row("GET", "/healthz", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"status\"")),
@@ -393,6 +577,8 @@ struct Records {
     unit: UnitId,
     client: ClientId,
     household: HouseholdId,
+    /// An open case of the client, held by unit A's social worker (unit B's: by the admin).
+    case: CaseId,
 }
 
 async fn new_token(c: &Client, name: &str) -> (String, String) {
@@ -432,7 +618,32 @@ async fn records(app: &TestApp, unit: UnitId, letter: &str, phone: &str) -> Reco
         members: vec![MemberInput { client_id: client.id, relationship: "head".into() }],
     };
     let household = store.create_household(&admin, &household.validate().unwrap()).await.unwrap();
-    Records { unit, client: client.id, household: household.id }
+    let case = open_case(app, unit, client.id).await;
+    Records { unit, client: client.id, household: household.id, case: case.id }
+}
+
+/// Opens a case through the store, as the seeded admin, held by unit A's social worker (in
+/// unit B by the admin account: no one of the seed holds cases there).
+async fn open_case(app: &TestApp, unit: UnitId, client: ClientId) -> Case {
+    let admin = app.seeded.user(Role::Admin);
+    let worker = if unit == app.seeded.unit_a.id { app.seeded.user(Role::SocialWorker).id } else { admin.id };
+    let input = CaseInput {
+        unit_id: Some(unit),
+        client_id: Some(client),
+        worker_id: Some(worker),
+        details: CaseDetailsInput {
+            source: "walk_in".into(),
+            case_type: "in_depth".into(),
+            risk: "low".into(),
+            problems: vec!["housing".into()],
+            intake_summary: "Authz intake".into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let problems = app.store().problems(app.seeded.org).await.unwrap();
+    let fields = input.validate(today(app), &problems, admin.id, 90).unwrap();
+    app.store().open_case(&Actor::from(admin), &fields).await.unwrap()
 }
 
 async fn setup(app: &TestApp) -> Fx<'_> {
@@ -528,11 +739,12 @@ impl Fx<'_> {
 
     /// The path to call, with its ids filled in (making the records the call needs), and the
     /// client record it names, if any.
-    async fn path(&self, row: &Row, caller: Caller) -> (String, Option<ClientId>) {
+    async fn path(&self, row: &Row, caller: Caller) -> (String, Option<ClientId>, Option<CaseId>) {
         let seeded = &self.app.seeded;
         let store = self.app.store();
         let mut path = row.path.to_string();
         let mut client = None;
+        let mut case = None;
         let id = match row.on {
             On::Nothing | On::OwnImportJob => None,
             On::File => {
@@ -573,6 +785,72 @@ impl Fx<'_> {
                 client.map(|c| c.to_string())
             }
             On::Household(u) => Some(self.records[&u].household.to_string()),
+            On::Case(u) => {
+                case = Some(self.records[&u].case);
+                case.map(|c| c.to_string())
+            }
+            On::NewCase(u) => {
+                case = Some(self.fresh_case(u).await.id);
+                case.map(|c| c.to_string())
+            }
+            On::ClosedCase(u) | On::PendingClosure(u) => {
+                let c = self.fresh_case(u).await;
+                let change = CaseChange::RequestClosure {
+                    on: today(self.app),
+                    reason: ClosingReason::GoalsAchieved,
+                    summary: "Authz closure".into(),
+                    approval: matches!(row.on, On::PendingClosure(_)),
+                };
+                store.change_case(&self.admin, c.id, c.version, change, today(self.app)).await.unwrap();
+                case = Some(c.id);
+                case.map(|c| c.to_string())
+            }
+            On::DraftPlan(u) | On::SubmittedPlan(u) => {
+                let c = self.fresh_case(u).await;
+                let goals = [Goal { goal: "Authz goal".into(), interventions: "Authz steps".into(), target_on: None }];
+                let submit = matches!(row.on, On::SubmittedPlan(_));
+                let plan = store.save_plan(&self.admin, c.id, None, &goals, submit, true).await.unwrap();
+                path = path.replace("{plan}", &plan.id.to_string());
+                case = Some(c.id);
+                case.map(|c| c.to_string())
+            }
+            On::Note(u) => {
+                let c = self.records[&u].case;
+                let f = NoteFields {
+                    occurred_on: today(self.app),
+                    contact_type: shegong_domain::cases::ContactType::Phone,
+                    duration_minutes: 5,
+                    present: String::new(),
+                    body: format!("Authz note {u:?}"),
+                    follow_up: None,
+                };
+                let note = store.add_note(&self.admin, c, &f, None).await.unwrap();
+                path = path.replace("{note}", &note.id.to_string());
+                case = Some(c);
+                case.map(|c| c.to_string())
+            }
+            On::Task(u) => {
+                let c = self.records[&u].case;
+                let task =
+                    store.add_task(&self.admin, c, &TaskFields { title: "Authz task".into(), due_on: today(self.app) }).await.unwrap();
+                path = path.replace("{task}", &task.id.to_string());
+                case = Some(c);
+                case.map(|c| c.to_string())
+            }
+            On::Referral(u) => {
+                let c = self.records[&u].case;
+                let f = ReferralFields {
+                    direction: ReferralDirection::Out,
+                    agency: "Authz agency".into(),
+                    service: String::new(),
+                    reason: "Authz".into(),
+                    referred_on: today(self.app),
+                };
+                let referral = store.add_referral(&self.admin, c, &f).await.unwrap();
+                path = path.replace("{referral}", &referral.id.to_string());
+                case = Some(c);
+                case.map(|c| c.to_string())
+            }
         };
         if let Some(id) = id {
             path = path.replace("{id}", &id);
@@ -588,7 +866,16 @@ impl Fx<'_> {
         if let Some(q) = query {
             path = format!("{path}?{q}");
         }
-        (path, client)
+        (path, client, case)
+    }
+
+    /// An open case made for one call only.
+    async fn fresh_case(&self, u: Unit) -> Case {
+        open_case(self.app, self.unit_id(u), self.records[&u].client).await
+    }
+
+    async fn case_version(&self, case: Option<CaseId>) -> i64 {
+        self.app.store().get_case(self.app.seeded.org, case.unwrap()).await.unwrap().version
     }
 
     async fn target_version(&self) -> i64 {
@@ -599,7 +886,7 @@ impl Fx<'_> {
         self.app.store().get_unit(self.app.seeded.org, self.app.seeded.unit_a.id).await.unwrap().version
     }
 
-    async fn payload(&self, row: &Row, caller: Caller, client: Option<ClientId>) -> Payload {
+    async fn payload(&self, row: &Row, caller: Caller, client: Option<ClientId>, case: Option<CaseId>) -> Payload {
         let tag = caller.tag();
         let n = self.next();
         let unit_a = self.app.seeded.unit_a.id.to_string();
@@ -734,6 +1021,127 @@ impl Fx<'_> {
                 content: IMPORT_CSV.into(),
             },
             Body::ImportCsv => Payload::Csv(IMPORT_CSV.into()),
+            Body::NewCaseForm | Body::NewCaseJson => {
+                let client = self.records[&row.on.unit().unwrap()].client.to_string();
+                let summary = format!("Authz intake {tag} {n}");
+                if row.body == Body::NewCaseJson {
+                    return Payload::Json(json!({"unit_id": unit(), "client_id": client, "source": "walk_in", "case_type": "in_depth",
+                                                "risk": "low", "problems": ["housing"], "intake_summary": summary}));
+                }
+                form(&[
+                    ("unit_id", &unit()),
+                    ("client_id", &client),
+                    ("source", "walk_in"),
+                    ("case_type", "in_depth"),
+                    ("risk", "low"),
+                    ("problems", "housing"),
+                    ("intake_summary", &summary),
+                ])
+            }
+            Body::CaseDetailsForm | Body::CaseDetailsJson => {
+                let version = self.case_version(case).await;
+                if row.body == Body::CaseDetailsJson {
+                    return Payload::Json(json!({"source": "walk_in", "case_type": "in_depth", "risk": "medium", "problems": ["housing"],
+                                                "intake_summary": "Authz intake", "version": version}));
+                }
+                form(&[
+                    ("source", "walk_in"),
+                    ("case_type", "in_depth"),
+                    ("risk", "medium"),
+                    ("problems", "housing"),
+                    ("intake_summary", "Authz intake"),
+                    ("version", &version.to_string()),
+                ])
+            }
+            Body::AssessmentForm => form(&[("presenting_situation", "Authz situation"), ("needs", "Authz needs")]),
+            Body::AssessmentJson => Payload::Json(json!({"presenting_situation": "Authz situation", "needs": "Authz needs"})),
+            Body::PlanForm => form(&[
+                ("plan_id", ""),
+                ("plan_version", ""),
+                ("goal", "Authz goal"),
+                ("interventions", "Authz steps"),
+                ("target_on", ""),
+                ("submit", "1"),
+            ]),
+            Body::PlanJson => Payload::Json(json!({"goals": [{"goal": "Authz goal", "interventions": "Authz steps"}], "submit": true})),
+            Body::PlanUpdateJson => {
+                Payload::Json(json!({"goals": [{"goal": "Authz goal 2", "interventions": "Authz steps"}], "submit": true, "version": 1}))
+            }
+            Body::PlanDecisionForm => form(&[("approve", "true"), ("comment", ""), ("version", "1")]),
+            Body::PlanDecisionJson => Payload::Json(json!({"approve": true, "version": 1})),
+            Body::NoteForm => form(&[("contact_type", "phone"), ("body", &format!("Authz call {tag} {n}"))]),
+            Body::NoteJson => Payload::Json(json!({"contact_type": "phone", "body": format!("Authz call {tag} {n}")})),
+            Body::NoteCorrectionForm => form(&[("contact_type", "phone"), ("body", "Authz correction"), ("version", "1")]),
+            Body::NoteCorrectionJson => Payload::Json(json!({"contact_type": "phone", "body": "Authz correction", "version": 1})),
+            Body::TaskForm => form(&[("title", "Authz follow-up"), ("due_on", &today(self.app).to_string())]),
+            Body::TaskJson => Payload::Json(json!({"title": "Authz follow-up", "due_on": today(self.app)})),
+            Body::ReviewForm => form(&[("summary", "Authz review"), ("version", &self.case_version(case).await.to_string())]),
+            Body::ReviewJson => Payload::Json(json!({"summary": "Authz review", "version": self.case_version(case).await})),
+            Body::TransferForm | Body::TransferJson => {
+                let (u, worker) = (unit(), self.app.seeded.user(Role::Supervisor).id.to_string());
+                let version = self.case_version(case).await;
+                if row.body == Body::TransferJson {
+                    return Payload::Json(json!({"unit_id": u, "worker_id": worker, "reason": "Authz transfer", "version": version}));
+                }
+                form(&[("unit_id", &u), ("worker_id", &worker), ("reason", "Authz transfer"), ("version", &version.to_string())])
+            }
+            Body::ReferralForm => form(&[("direction", "out"), ("agency", "Authz clinic"), ("reason", "Authz reason")]),
+            Body::ReferralJson => Payload::Json(json!({"direction": "out", "agency": "Authz clinic", "reason": "Authz reason"})),
+            Body::ReferralUpdateForm => form(&[("status", "accepted"), ("version", "1")]),
+            Body::ReferralUpdateJson => Payload::Json(json!({"status": "accepted", "version": 1})),
+            Body::MandatoryReportForm | Body::MandatoryReportJson => {
+                let (on, version) = (today(self.app).to_string(), self.case_version(case).await);
+                if row.body == Body::MandatoryReportJson {
+                    return Payload::Json(json!({"reported_on": on, "authority": "Police", "version": version}));
+                }
+                form(&[("reported_on", &on), ("authority", "Police"), ("version", &version.to_string())])
+            }
+            Body::ClosureForm | Body::ClosureJson => {
+                let version = self.case_version(case).await;
+                if row.body == Body::ClosureJson {
+                    return Payload::Json(json!({"reason": "goals_achieved", "summary": "Authz summary", "version": version}));
+                }
+                form(&[("reason", "goals_achieved"), ("summary", "Authz summary"), ("version", &version.to_string())])
+            }
+            Body::ClosureDecisionForm => form(&[("approve", "true"), ("version", &self.case_version(case).await.to_string())]),
+            Body::ClosureDecisionJson => Payload::Json(json!({"approve": true, "version": self.case_version(case).await})),
+            Body::ReopenForm => form(&[("reason", "Authz reopen"), ("version", &self.case_version(case).await.to_string())]),
+            Body::ReopenJson => Payload::Json(json!({"reason": "Authz reopen", "version": self.case_version(case).await})),
+            Body::CaseSettingsForm | Body::CaseSettingsJson => {
+                let set = self.app.store().case_settings(self.app.seeded.org).await.unwrap();
+                if row.body == Body::CaseSettingsJson {
+                    return Payload::Json(
+                        json!({"plan_approval": true, "closure_approval": true, "review_days": 90, "version": set.version}),
+                    );
+                }
+                form(&[
+                    ("plan_approval", "true"),
+                    ("closure_approval", "true"),
+                    ("review_days", "90"),
+                    ("version", &set.version.to_string()),
+                ])
+            }
+            Body::ProblemsForm | Body::ProblemsJson => {
+                let list = self.app.store().problems(self.app.seeded.org).await.unwrap();
+                if row.body == Body::ProblemsJson {
+                    return Payload::Json(serde_json::to_value(&list).unwrap());
+                }
+                let mut pairs = Vec::new();
+                for p in &list {
+                    for (k, v) in
+                        [("code", &p.code), ("name_en", &p.name_en), ("name_zh_hant", &p.name_zh_hant), ("name_zh_hans", &p.name_zh_hans)]
+                    {
+                        pairs.push((k.to_string(), v.clone()));
+                    }
+                    if p.sensitive {
+                        pairs.push(("sensitive".to_string(), p.code.clone()));
+                    }
+                    if p.active {
+                        pairs.push(("active".to_string(), p.code.clone()));
+                    }
+                }
+                Payload::Form(pairs)
+            }
         }
     }
 }
@@ -753,9 +1161,9 @@ struct Outcome {
 }
 
 async fn call(fx: &Fx<'_>, caller: Caller, via: &Via<'_>, row: &Row) -> Outcome {
-    let (path, client) = fx.path(row, caller).await;
+    let (path, client, case) = fx.path(row, caller).await;
     let method: Method = row.method.parse().unwrap();
-    let payload = fx.payload(row, caller, client).await;
+    let payload = fx.payload(row, caller, client, case).await;
     let r = match (via, payload) {
         (Via::Session(c), Payload::None) => {
             assert_eq!(method, Method::GET, "{path}: only GET goes without a body");
@@ -1133,6 +1541,15 @@ fn markdown_table() -> String {
             On::Consent(u) => format!("a live consent of a client of {}", unit(u)),
             On::Household(u) => format!("a household of {}", unit(u)),
             On::OwnImportJob => "the caller's own import job".to_string(),
+            On::Case(u) => format!("an open case of {}", unit(u)),
+            On::NewCase(u) => format!("a new open case of {}", unit(u)),
+            On::ClosedCase(u) => format!("a closed case of {}", unit(u)),
+            On::PendingClosure(u) => format!("a case of {} awaiting closure approval", unit(u)),
+            On::DraftPlan(u) => format!("a draft plan of a case of {}", unit(u)),
+            On::SubmittedPlan(u) => format!("a submitted plan of a case of {}", unit(u)),
+            On::Note(u) => format!("another's note on a case of {}", unit(u)),
+            On::Task(u) => format!("a follow-up of a case of {}", unit(u)),
+            On::Referral(u) => format!("a referral of a case of {}", unit(u)),
         };
         let needs = match r.need {
             Need::Nothing => "nothing (public)".to_string(),

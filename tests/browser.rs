@@ -249,3 +249,137 @@ async fn register_find_by_phone_edit_and_see_the_audit_entry() {
     );
     b.close().await;
 }
+
+/// The casework cycle in 繁體中文: intake from a client's record, a case note, a plan submitted
+/// and approved by the unit's supervisor, a closure requested and approved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn casework_from_intake_to_closure_in_traditional_chinese() {
+    let app = app().await;
+    let Some(b) = Browser::start(&app.base).await else { return };
+    let worker = app.seeded.user(Role::SocialWorker);
+    let supervisor = app.seeded.user(Role::Supervisor);
+    let click = |css: &'static str| {
+        let b = &b;
+        async move { b.find(css).await.click().await.unwrap() }
+    };
+    let switch_to_chinese = || async {
+        b.find("#locale-select").await.select_by_value("zh-Hant-HK").await.unwrap();
+        b.wait_for("html[lang=\"zh-Hant-HK\"]").await;
+    };
+    let sign_out = || async {
+        b.find("form[action=\"/logout\"] button[type=submit]").await.click().await.unwrap();
+        b.wait_for("#f-username").await;
+    };
+
+    b.sign_in(&worker.username, PASSWORD).await;
+    switch_to_chinese().await;
+    assert!(b.text("nav").await.contains("個案"), "the worker sees casework in the navigation");
+
+    // Register the person, then open a case from their record (intake).
+    b.goto("/clients/new").await;
+    b.wait_for("#f-name_zh").await;
+    b.fill("#f-name_zh", "黃小明").await;
+    b.fill("#f-phone-0", "9876 5432").await;
+    click("main form.stack button[type=submit]").await;
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "已建立。");
+    b.client.find(Locator::LinkText("開立個案")).await.unwrap().click().await.unwrap();
+    b.wait_for("#f-intake_summary").await;
+    assert!(b.path().await.starts_with("/cases/new?client="));
+    assert!(b.text("main").await.contains("黃小明"), "the intake names the person");
+    b.client.find(Locator::XPath("//label[contains(., '家庭衝突')]/input[@type='checkbox']")).await.unwrap().click().await.unwrap();
+    b.fill("#f-intake_summary", "因家中經常爭吵求助。").await;
+    b.screenshot("case-intake").await;
+    click("main form.stack button[type=submit]").await;
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "已建立。");
+    let path = b.path().await;
+    let case_path = path.strip_suffix("?notice=created").unwrap_or_else(|| panic!("on {path}")).to_string();
+    assert!(case_path.starts_with("/cases/"), "{case_path}");
+    let details = b.text("main table").await;
+    assert!(details.contains("黃小明") && details.contains("家庭衝突") && details.contains("開放中"), "{details}");
+
+    // A case note.
+    click("#form-note summary").await;
+    b.fill("#note-body", "與案主面談，了解家庭衝突情況。").await;
+    click("#form-note button[type=submit]").await;
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "已儲存。");
+    assert!(b.text("ol.notes").await.contains("與案主面談"), "the note is listed");
+
+    // A case plan, submitted for approval.
+    click("#form-plan summary").await;
+    b.fill("#plan-goal-0", "減少家庭衝突").await;
+    b.fill("#plan-interventions-0", "每兩星期家訪及家庭輔導").await;
+    click("#form-plan button[name=submit]").await;
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "已儲存。");
+    let main = b.text("main").await;
+    assert!(main.contains("待審批") && main.contains("此計劃正等待督導審批。"), "{main}");
+
+    // The unit's supervisor approves it from the to-do list.
+    sign_out().await;
+    b.sign_in(&supervisor.username, PASSWORD).await;
+    switch_to_chinese().await;
+    b.goto("/cases/todo").await;
+    b.wait_for("main h1").await;
+    let todo = b.text("main").await;
+    assert!(todo.contains("待批計劃"), "the plan waits on the supervisor's list: {todo}");
+    b.client.find(Locator::LinkText("批准或退回")).await.unwrap().click().await.unwrap();
+    b.wait_for("#form-plan-decision").await;
+    click("#form-plan-decision button[value=true]").await;
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "已儲存。");
+    let main = b.text("main").await;
+    assert!(main.contains("已批准") && main.contains("介入"), "the plan is in force and the case in intervention: {main}");
+
+    // The worker asks to close the case.
+    sign_out().await;
+    b.sign_in(&worker.username, PASSWORD).await;
+    b.wait_for("html[lang=\"zh-Hant-HK\"]").await;
+    b.goto(&case_path).await;
+    b.wait_for("#form-close").await;
+    click("#form-close summary").await;
+    b.find("#close-reason").await.select_by_value("goals_achieved").await.unwrap();
+    b.fill("#close-summary", "家庭關係改善，目標已達成。").await;
+    click("#form-close button[type=submit]").await;
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "已儲存。");
+    let main = b.text("main").await;
+    assert!(main.contains("待批准結案") && main.contains("已申請結案，正等待督導審批。"), "{main}");
+
+    // The supervisor approves the closure.
+    sign_out().await;
+    b.sign_in(&supervisor.username, PASSWORD).await;
+    b.goto("/cases/todo").await;
+    b.wait_for("main h1").await;
+    assert!(b.text("main").await.contains("待批結案"));
+    b.goto(&case_path).await;
+    b.wait_for("#form-closure-decision").await;
+    click("#form-closure-decision button[value=true]").await;
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "已儲存。");
+    assert!(b.text("main h1").await.contains("已結案"), "the case shows as closed");
+    let details = b.text("main table").await;
+    assert!(details.contains("已結案") && details.contains("已達成目標"), "{details}");
+    assert!(b.text("ol.timeline").await.contains("結案"), "the timeline records the closure");
+    b.screenshot("case-closed").await;
+
+    // The supervisor's other views.
+    b.goto("/cases?view=unit&status=closed").await;
+    assert!(b.wait_for("main tbody").await.text().await.unwrap().contains("黃小明"), "the closed case is listed");
+    b.goto("/cases/team").await;
+    b.wait_for("main h1").await;
+    assert_eq!(b.text("main h1").await, "團隊個案量");
+    b.goto("/cases/stats?group_by=problem").await;
+    let stats = b.wait_for("main table").await.text().await.unwrap();
+    assert!(stats.contains("家庭衝突") && stats.contains("總數"), "{stats}");
+    b.goto("/cases/stats?from=2026-13-01").await;
+    assert_eq!(b.wait_for("#e-f-from").await.text().await.unwrap(), "請用 YYYY-MM-DD 格式。");
+
+    // The administrator configures casework (and reads no case).
+    sign_out().await;
+    b.sign_in(&app.seeded.user(Role::Admin).username, PASSWORD).await;
+    b.goto("/cases/settings").await;
+    b.wait_for("#f-review_days").await;
+    assert_eq!(b.value("#f-review_days").await, "90");
+    b.goto(&case_path).await;
+    assert!(
+        b.wait_for("main").await.text().await.unwrap().contains("You do not have permission"),
+        "the admin (in English) cannot open the case"
+    );
+    b.close().await;
+}

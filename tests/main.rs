@@ -7,6 +7,7 @@ mod api;
 mod audit;
 mod authz;
 mod browser;
+mod cases;
 mod cli;
 mod clients;
 mod ops;

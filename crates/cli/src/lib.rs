@@ -182,8 +182,10 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
             let store = open_store(&settings, clock.clone()).await?;
             if demo && shegong_web::demo::seed_if_empty(&store).await? {
                 let n = shegong_web::demo::seed_demo_clients(&store, 300, 2026).await?;
+                let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Hong_Kong).date_naive();
+                let cases = shegong_web::demo::cases::seed_demo_cases(&store, 80, 2026, today).await?;
                 print_demo_logins();
-                println!("{n} synthetic clients registered (invented people, for trying things out)");
+                println!("{n} synthetic clients and {cases} cases registered (invented people, for trying things out)");
             }
             serve(settings, store, clock).await?;
         }

@@ -37,6 +37,8 @@ macro_rules! code_enum {
     };
 }
 
+pub(crate) use code_enum;
+
 code_enum!(Sex { Female = "female", Male = "male", Other = "other", Unknown = "unknown" });
 
 code_enum!(

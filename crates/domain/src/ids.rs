@@ -77,3 +77,31 @@ id_type!(
     /// A consent record of a client.
     ConsentId
 );
+id_type!(
+    /// A case file (個案/个案).
+    CaseId
+);
+id_type!(
+    /// An assessment of a case.
+    AssessmentId
+);
+id_type!(
+    /// A case plan (個案計劃/服务计划).
+    PlanId
+);
+id_type!(
+    /// A case note (個案記錄/个案记录).
+    NoteId
+);
+id_type!(
+    /// A follow-up task of a case.
+    TaskId
+);
+id_type!(
+    /// A referral of a case to or from another agency or service.
+    ReferralId
+);
+id_type!(
+    /// One entry of a case's timeline.
+    CaseEventId
+);

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod cases;
 pub mod clients;
 pub mod clock;
 pub mod error;

@@ -5,9 +5,13 @@
 
 use crate::accounts::{Actor, ApiToken, Credentials, NewUser, Session, User, UserUpdateInput};
 use crate::audit::{AuditEntry, AuditEvent, VerifyReport};
+use crate::cases::{
+    Assessment, AssessmentFields, Case, CaseChange, CaseEvent, CaseFact, CaseFields, CaseFilter, CasePage, CaseScope, CaseSettings, Goal,
+    Note, NoteFields, Plan, Problem, Referral, ReferralFields, ReferralOutcome, Task, TaskFields, TodoItem,
+};
 use crate::clients::{Category, Client, ClientFields, ClientFilter, Consent, ConsentFields, DuplicateMatch, Household, HouseholdFields};
 use crate::error::Result;
-use crate::ids::{ClientId, ConsentId, HouseholdId, OrgId, TokenId, UnitId, UserId};
+use crate::ids::{CaseId, ClientId, ConsentId, HouseholdId, NoteId, OrgId, PlanId, ReferralId, TaskId, TokenId, UnitId, UserId};
 use crate::locale::Locale;
 use crate::units::{Agency, ServiceUnit, UnitFields};
 use async_trait::async_trait;
@@ -145,6 +149,80 @@ pub trait ClientsRepo: Send + Sync {
     async fn household_of(&self, org: OrgId, client: ClientId) -> Result<Option<Household>>;
 }
 
+/// Casework. Every change loads the case inside its transaction, lets the domain decide
+/// ([`Case::apply`]), and writes the case, its timeline entry and the audit row together.
+#[async_trait]
+pub trait CasesRepo: Send + Sync {
+    async fn problems(&self, org: OrgId) -> Result<Vec<Problem>>;
+    /// Replaces the agency's list (codes in use can be deactivated, never removed).
+    async fn save_problems(&self, actor: &Actor, problems: &[Problem]) -> Result<()>;
+    async fn case_settings(&self, org: OrgId) -> Result<CaseSettings>;
+    async fn save_case_settings(&self, actor: &Actor, settings: &CaseSettings) -> Result<CaseSettings>;
+
+    async fn open_case(&self, actor: &Actor, fields: &CaseFields) -> Result<Case>;
+    async fn get_case(&self, org: OrgId, id: CaseId) -> Result<Case>;
+    /// `units`: only these units (None: all); `sensitive`: include cases with a sensitive problem.
+    async fn list_cases(
+        &self,
+        org: OrgId,
+        scope: CaseScope<'_>,
+        filter: &CaseFilter,
+        today: NaiveDate,
+        offset: u64,
+        limit: u64,
+    ) -> Result<CasePage>;
+    /// Applies a change to the case at `version`; refused with `Stale` when it moved on.
+    async fn change_case(&self, actor: &Actor, id: CaseId, version: i64, change: CaseChange, today: NaiveDate) -> Result<Case>;
+    async fn case_events(&self, org: OrgId, id: CaseId) -> Result<Vec<CaseEvent>>;
+
+    async fn add_assessment(&self, actor: &Actor, case: CaseId, fields: &AssessmentFields) -> Result<Assessment>;
+    async fn assessments(&self, org: OrgId, case: CaseId) -> Result<Vec<Assessment>>;
+
+    /// Saves goals into the case's editable plan (creating one when there is none); `submit`
+    /// sends it for approval, or puts it in force when `approval` is false.
+    async fn save_plan(
+        &self,
+        actor: &Actor,
+        case: CaseId,
+        plan: Option<(PlanId, i64)>,
+        goals: &[Goal],
+        submit: bool,
+        approval: bool,
+    ) -> Result<Plan>;
+    async fn decide_plan(&self, actor: &Actor, case: CaseId, plan: PlanId, version: i64, approve: bool, comment: &str) -> Result<Plan>;
+    /// Newest first.
+    async fn plans(&self, org: OrgId, case: CaseId) -> Result<Vec<Plan>>;
+
+    /// Writes a note (and its follow-up task); `corrects`: the note it puts right.
+    async fn add_note(&self, actor: &Actor, case: CaseId, fields: &NoteFields, corrects: Option<NoteId>) -> Result<Note>;
+    /// Changes a note in place (the caller has checked it is still editable).
+    async fn edit_note(&self, actor: &Actor, case: CaseId, note: NoteId, version: i64, fields: &NoteFields) -> Result<Note>;
+    async fn get_note(&self, org: OrgId, case: CaseId, note: NoteId) -> Result<Note>;
+    /// Newest first.
+    async fn notes(&self, org: OrgId, case: CaseId) -> Result<Vec<Note>>;
+
+    async fn add_task(&self, actor: &Actor, case: CaseId, fields: &TaskFields) -> Result<Task>;
+    async fn complete_task(&self, actor: &Actor, case: CaseId, task: TaskId, on: NaiveDate) -> Result<Task>;
+    async fn tasks(&self, org: OrgId, case: CaseId) -> Result<Vec<Task>>;
+
+    async fn add_referral(&self, actor: &Actor, case: CaseId, fields: &ReferralFields) -> Result<Referral>;
+    async fn update_referral(
+        &self,
+        actor: &Actor,
+        case: CaseId,
+        referral: ReferralId,
+        version: i64,
+        outcome: &ReferralOutcome,
+    ) -> Result<Referral>;
+    async fn referrals(&self, org: OrgId, case: CaseId) -> Result<Vec<Referral>>;
+
+    /// Reviews and follow-ups due by `until`, plans and closures waiting for approval or
+    /// returned, in `units`; `worker`: only that worker's cases.
+    async fn case_todo(&self, org: OrgId, scope: CaseScope<'_>, worker: Option<UserId>, until: NaiveDate) -> Result<Vec<TodoItem>>;
+    /// The cases open at any time between `from` and `to`, for the statistics.
+    async fn case_facts(&self, org: OrgId, units: Option<&[UnitId]>, from: NaiveDate, to: NaiveDate) -> Result<Vec<CaseFact>>;
+}
+
 /// What the search index holds of a client: enough to find them, nothing more.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClientDoc {
@@ -188,7 +266,7 @@ pub trait SearchIndex: Send + Sync {
 
 /// Everything the application stores.
 #[async_trait]
-pub trait Storage: UnitsRepo + AccountsRepo + AuditRepo + ClientsRepo {
+pub trait Storage: UnitsRepo + AccountsRepo + AuditRepo + ClientsRepo + CasesRepo {
     /// `sqlite` or `postgres`.
     fn backend_name(&self) -> &'static str;
     async fn ping(&self) -> Result<()>;

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit;
+mod cases;
 mod clients;
 pub mod dialect;
 mod migrations;

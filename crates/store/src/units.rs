@@ -141,6 +141,7 @@ impl UnitsRepo for Store {
         .map_err(db_err)?;
         start_chain(&txn, agency.id).await.map_err(db_err)?;
         crate::clients::insert_default_categories(&txn, agency.id.0).await.map_err(db_err)?;
+        crate::cases::insert_defaults(&txn, agency.id.0).await.map_err(db_err)?;
         let system = Actor::system(agency.id);
         append_in(
             &txn,

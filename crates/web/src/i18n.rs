@@ -46,6 +46,14 @@ pub fn datetime(l: Locale, tz: chrono_tz::Tz, at: DateTime<Utc>) -> String {
     }
 }
 
+/// Formats a calendar date (service dates are local already).
+pub fn date(l: Locale, d: chrono::NaiveDate) -> String {
+    match l {
+        Locale::En => d.format("%-d %b %Y").to_string(),
+        Locale::ZhHantHk | Locale::ZhHansCn => d.format("%Y年%-m月%-d日").to_string(),
+    }
+}
+
 /// Groups thousands (the same convention in all three locales).
 pub fn number(n: i64) -> String {
     let s = n.unsigned_abs().to_string();

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod cases;
 pub mod clients;
 pub mod ctx;
 pub mod demo;

@@ -58,6 +58,15 @@ impl Page {
         at.as_ref().map(|a| self.dt(a)).unwrap_or_else(|| "—".into())
     }
 
+    /// A service date in this page's language.
+    pub fn date(&self, d: &chrono::NaiveDate) -> String {
+        i18n::date(self.locale, *d)
+    }
+
+    pub fn opt_date(&self, d: &Option<chrono::NaiveDate>) -> String {
+        d.as_ref().map(|d| self.date(d)).unwrap_or_else(|| "—".into())
+    }
+
     pub fn num(&self, n: &i64) -> String {
         i18n::number(*n)
     }
@@ -80,6 +89,7 @@ impl Page {
             "manage_units" => (Permission::ManageUnits, Scope::Agency),
             "users" => (Permission::ManageUsers, Scope::Agency),
             "audit" => (Permission::ViewAudit, Scope::Agency),
+            "cases" => (Permission::ViewCases, Scope::AnyUnit),
             _ => return false,
         };
         u.grants.allows(perm, scope)

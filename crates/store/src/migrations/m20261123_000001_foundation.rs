@@ -1,6 +1,7 @@
 //! Agencies, service units, accounts, sessions, API tokens and the audit log.
 //! Every table holding agency data leads its key with `org_id`.
 
+use super::fk;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
@@ -14,28 +15,6 @@ impl MigrationName for Migration {
 
 fn org_pk(t: &mut TableCreateStatement, second: &'static str) {
     t.primary_key(Index::create().col("org_id").col(second));
-}
-
-fn fk(
-    name: &str,
-    from: &'static str,
-    cols: &[&'static str],
-    to: &'static str,
-    to_cols: &[&'static str],
-    cascade: bool,
-) -> ForeignKeyCreateStatement {
-    let mut f = ForeignKey::create();
-    f.name(name).from_tbl(from).to_tbl(to);
-    for c in cols {
-        f.from_col(*c);
-    }
-    for c in to_cols {
-        f.to_col(*c);
-    }
-    if cascade {
-        f.on_delete(ForeignKeyAction::Cascade);
-    }
-    f
 }
 
 #[async_trait::async_trait]

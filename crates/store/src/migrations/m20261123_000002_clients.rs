@@ -1,6 +1,7 @@
 //! The person registry: clients, their phones and categories, consents, households, merges;
 //! and the two data grants on accounts.
 
+use super::{fk, index};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, Statement};
@@ -11,37 +12,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261123_000002_clients"
     }
-}
-
-fn fk(
-    name: &str,
-    from: &'static str,
-    cols: &[&'static str],
-    to: &'static str,
-    to_cols: &[&'static str],
-    cascade: bool,
-) -> ForeignKeyCreateStatement {
-    let mut f = ForeignKey::create();
-    f.name(name).from_tbl(from).to_tbl(to);
-    for c in cols {
-        f.from_col(*c);
-    }
-    for c in to_cols {
-        f.to_col(*c);
-    }
-    if cascade {
-        f.on_delete(ForeignKeyAction::Cascade);
-    }
-    f
-}
-
-fn index(name: &str, table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut i = Index::create();
-    i.name(name).table(table);
-    for c in cols {
-        i.col(*c);
-    }
-    i
 }
 
 #[async_trait::async_trait]

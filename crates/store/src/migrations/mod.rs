@@ -4,12 +4,49 @@ use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_foundation;
 mod m20261123_000002_clients;
+mod m20261123_000003_cases;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_foundation::Migration), Box::new(m20261123_000002_clients::Migration)]
+        vec![
+            Box::new(m20261123_000001_foundation::Migration),
+            Box::new(m20261123_000002_clients::Migration),
+            Box::new(m20261123_000003_cases::Migration),
+        ]
     }
+}
+
+/// A foreign key from `from(cols)` to `to(to_cols)`.
+pub(crate) fn fk(
+    name: &str,
+    from: &'static str,
+    cols: &[&'static str],
+    to: &'static str,
+    to_cols: &[&'static str],
+    cascade: bool,
+) -> ForeignKeyCreateStatement {
+    let mut f = ForeignKey::create();
+    f.name(name).from_tbl(from).to_tbl(to);
+    for c in cols {
+        f.from_col(*c);
+    }
+    for c in to_cols {
+        f.to_col(*c);
+    }
+    if cascade {
+        f.on_delete(ForeignKeyAction::Cascade);
+    }
+    f
+}
+
+pub(crate) fn index(name: &str, table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
+    let mut i = Index::create();
+    i.name(name).table(table);
+    for c in cols {
+        i.col(*c);
+    }
+    i
 }

@@ -327,6 +327,9 @@ struct ViewPage {
     today: chrono::NaiveDate,
     can_edit: bool,
     can_manage: bool,
+    /// The person's cases (only for staff who may see cases), with their stage labels.
+    cases: Option<Vec<(shegong_domain::cases::Case, String)>>,
+    can_open_case: bool,
 }
 
 impl ViewPage {
@@ -362,7 +365,16 @@ async fn view(
     let unit_name = state.store.get_unit(org, c.unit_id).await.map(|u| page.unit_name(&u)).unwrap_or_default();
     let consent_errors: Vec<String> = consent_errors.iter().map(|e| crate::page::field_message(page.locale, e)).collect();
     let invalid = !consent_errors.is_empty();
+    let cases = if ctx.can(Permission::ViewCases, Scope::AnyUnit) {
+        let filter = shegong_domain::cases::CaseFilter { client_id: Some(id), ..Default::default() };
+        let found = crate::cases::find(state, ctx, &filter, 0, crate::cases::PAGE_SIZE).await?;
+        Some(found.cases.into_iter().map(|k| (page.tp("case-stage-", &k.stage()), k)).map(|(s, k)| (k, s)).collect())
+    } else {
+        None
+    };
     let v = ViewPage {
+        cases,
+        can_open_case: c.status.as_str() == "active" && ctx.can(Permission::EditCases, Scope::AnyUnit),
         notice: notice(&page, notice_key),
         unit_name,
         consents: state.store.consents(org, id).await?,

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod cases;
 pub mod clients;
 pub mod clients_import;
 pub mod home;
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(audit::list))
         .route("/audit/verify", post(audit::verify))
         .merge(clients_import::routes())
+        .merge(cases::routes())
 }
 
 /// A url-encoded form (repeated keys allowed) whose rejections become translated errors.

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod cases;
 pub mod clients;
 pub mod clients_import;
 pub mod units;
@@ -25,7 +26,7 @@ use utoipa_axum::routes;
     info(title = "shegong API", description = "Case, service and statistics platform for community social-work agencies."),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
-    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "audit"))
+    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "cases"), (name = "audit"))
 )]
 struct ApiDoc;
 
@@ -64,6 +65,29 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(clients::data_export))
         .routes(routes!(clients::create_household))
         .routes(routes!(clients::get_household, clients::update_household))
+        .routes(routes!(cases::list_cases, cases::open_case))
+        .routes(routes!(cases::todo))
+        .routes(routes!(cases::team))
+        .routes(routes!(cases::stats))
+        .routes(routes!(cases::problems, cases::save_problems))
+        .routes(routes!(cases::get_settings, cases::save_settings))
+        .routes(routes!(cases::get_case, cases::update_case))
+        .routes(routes!(cases::add_assessment))
+        .routes(routes!(cases::create_plan))
+        .routes(routes!(cases::update_plan))
+        .routes(routes!(cases::decide_plan))
+        .routes(routes!(cases::add_note))
+        .routes(routes!(cases::correct_note))
+        .routes(routes!(cases::add_task))
+        .routes(routes!(cases::complete_task))
+        .routes(routes!(cases::review))
+        .routes(routes!(cases::transfer))
+        .routes(routes!(cases::add_referral))
+        .routes(routes!(cases::update_referral))
+        .routes(routes!(cases::mandatory_report))
+        .routes(routes!(cases::close))
+        .routes(routes!(cases::decide_closure))
+        .routes(routes!(cases::reopen))
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::verify_audit))
         .merge(clients_import::router());
