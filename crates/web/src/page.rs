@@ -80,6 +80,7 @@ impl Page {
             "manage_units" => (Permission::ManageUnits, Scope::Agency),
             "users" => (Permission::ManageUsers, Scope::Agency),
             "audit" => (Permission::ViewAudit, Scope::Agency),
+            "activities" => (Permission::ViewActivities, Scope::AnyUnit),
             _ => return false,
         };
         u.grants.allows(perm, scope)

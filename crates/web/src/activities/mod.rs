@@ -10,8 +10,8 @@ use crate::AppState;
 use chrono::NaiveDate;
 use shegong_domain::accounts::{Permission, Scope};
 use shegong_domain::activities::{
-    Activity, ActivityInput, AttendanceInput, AttendanceOutcome, CountGrain, Counts, EnrolInput, EnrolOutcome, EvaluationInput,
-    GuestInput, Session, SessionInput, COUNTING_RULES,
+    Activity, ActivityInput, AttendanceInput, AttendanceOutcome, CountGrain, Counts, EnrolInput, EnrolOutcome, EvaluationInput, GuestInput,
+    Session, SessionInput, COUNTING_RULES,
 };
 use shegong_domain::clients::fold_name;
 use shegong_domain::ids::{ActivityId, SessionId, UnitId, UserId};

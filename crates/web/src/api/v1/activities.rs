@@ -14,8 +14,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shegong_domain::accounts::{Permission, Scope};
 use shegong_domain::activities::{
-    Activity, ActivityDomain, ActivityFilter, ActivityInput, AttendanceInput, AttendanceLine, AttendanceOutcome, CalendarEntry,
-    CountGrain, Counts, DomainInput, EnrolInput, EnrolOutcome, EvaluationInput, GuestInput, Participant, Session, SessionInput,
+    Activity, ActivityDomain, ActivityFilter, ActivityInput, AttendanceInput, AttendanceLine, AttendanceOutcome, CalendarEntry, CountGrain,
+    Counts, DomainInput, EnrolInput, EnrolOutcome, EvaluationInput, GuestInput, Participant, Session, SessionInput,
 };
 use shegong_domain::ids::{ActivityId, SessionId, UnitId, UserId};
 use shegong_domain::DomainError;
@@ -86,7 +86,11 @@ pub async fn list_domains(State(state): State<AppState>, ctx: Ctx) -> AppResult<
 /// Adds or changes a specialty domain of the agency.
 #[utoipa::path(post, path = "/api/v1/activities/domains", tag = "activities", request_body = DomainInput,
     responses((status = 200, body = Vec<ActivityDomain>), (status = 403), (status = 422)))]
-pub async fn save_domain(State(state): State<AppState>, ctx: Ctx, ApiJson(input): ApiJson<DomainInput>) -> AppResult<Json<Vec<ActivityDomain>>> {
+pub async fn save_domain(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(input): ApiJson<DomainInput>,
+) -> AppResult<Json<Vec<ActivityDomain>>> {
     ctx.require(Permission::EditActivities, Scope::Agency)?;
     state.store.save_activity_domain(&ctx.actor(), &input.validate()?).await?;
     Ok(Json(state.store.activity_domains(ctx.user.org_id).await?))
@@ -137,7 +141,12 @@ pub struct WithdrawBody {
 /// Withdraws a participant; the first person waiting takes the place.
 #[utoipa::path(post, path = "/api/v1/activities/{id}/withdraw", tag = "activities", params(("id" = ActivityId, Path)), request_body = WithdrawBody,
     responses((status = 204), (status = 404)))]
-pub async fn withdraw(State(state): State<AppState>, ctx: Ctx, Path(id): Path<ActivityId>, ApiJson(b): ApiJson<WithdrawBody>) -> AppResult<StatusCode> {
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<ActivityId>,
+    ApiJson(b): ApiJson<WithdrawBody>,
+) -> AppResult<StatusCode> {
     svc::load(&state, &ctx, id, Permission::EditActivities).await?;
     state.store.withdraw(&ctx.actor(), id, b.person_no).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -207,7 +216,12 @@ pub struct LogBody {
 /// Writes the session log.
 #[utoipa::path(put, path = "/api/v1/sessions/{id}/log", tag = "activities", params(("id" = SessionId, Path)), request_body = LogBody,
     responses((status = 200, body = Session), (status = 409)))]
-pub async fn save_log(State(state): State<AppState>, ctx: Ctx, Path(id): Path<SessionId>, ApiJson(b): ApiJson<LogBody>) -> AppResult<Json<Session>> {
+pub async fn save_log(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<SessionId>,
+    ApiJson(b): ApiJson<LogBody>,
+) -> AppResult<Json<Session>> {
     Ok(Json(svc::save_log(&state, &ctx, id, b.version, &b.log).await?))
 }
 
