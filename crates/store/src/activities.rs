@@ -1687,8 +1687,9 @@ impl ActivitiesRepo for Store {
         };
         let mut q = Query::select();
         q.columns(group_cols.clone())
-            .expr_as(Expr::col(total::Column::SessionsHeld).sum(), "sh")
-            .expr_as(Expr::col(total::Column::PersonTimes).sum(), "pt")
+            // SUM is numeric on PostgreSQL: cast back to a 64-bit integer on both.
+            .expr_as(Func::cast_as(Expr::col(total::Column::SessionsHeld).sum(), Alias::new("BIGINT")), "sh")
+            .expr_as(Func::cast_as(Expr::col(total::Column::PersonTimes).sum(), Alias::new("BIGINT")), "pt")
             .from(total::Entity)
             .and_where(Expr::col(total::Column::OrgId).eq(org.0))
             .and_where(Expr::col(total::Column::Day).gte(from))
@@ -1710,12 +1711,7 @@ impl ActivitiesRepo for Store {
                 .clone()
         };
         for r in self.db.query_all(&q).await.map_err(db_err)? {
-            // SUM is numeric on PostgreSQL and integer on SQLite.
-            let num = |name: &str| -> i64 {
-                r.try_get::<i64>("", name)
-                    .or_else(|_| r.try_get::<sea_orm::prelude::Decimal>("", name).map(|d| d.to_string().parse::<i64>().unwrap_or(0)))
-                    .unwrap_or(0)
-            };
+            let num = |name: &str| -> i64 { r.try_get::<i64>("", name).unwrap_or(0) };
             let key = match g {
                 CountGrain::Total => String::new(),
                 CountGrain::Unit => r.try_get::<Uuid>("", "unit_id").map(|u| u.to_string()).unwrap_or_default(),

@@ -382,13 +382,24 @@ pub async fn show(
     view(&state, &rc, &ctx, id, q, Vec::new(), SessionInput::default(), EvaluationInput::default()).await
 }
 
+/// The session form as posted (with its CSRF field, which the API's input type refuses).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SessionForm {
+    date: String,
+    starts_at: String,
+    ends_at: String,
+    venue: String,
+}
+
 pub async fn add_session(
     State(state): State<AppState>,
     rc: RequestCtx,
     ctx: Ctx,
     Path(id): Path<ActivityId>,
-    HtmlForm(input): HtmlForm<SessionInput>,
+    HtmlForm(f): HtmlForm<SessionForm>,
 ) -> AppResult<Response> {
+    let input = SessionInput { date: f.date, starts_at: f.starts_at, ends_at: f.ends_at, venue: f.venue };
     match svc::add_session(&state, &ctx, id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/activities/{id}?notice=saved#sessions")).into_response()),
         Err(e) => view(&state, &rc, &ctx, id, ViewQuery::default(), field_errors(e)?, input, EvaluationInput::default()).await,
@@ -554,13 +565,22 @@ pub async fn mark(
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct GuestForm {
+    name: String,
+    sex: String,
+    age_band: String,
+}
+
 pub async fn walk_in(
     State(state): State<AppState>,
     rc: RequestCtx,
     ctx: Ctx,
     Path(id): Path<SessionId>,
-    HtmlForm(input): HtmlForm<GuestInput>,
+    HtmlForm(f): HtmlForm<GuestForm>,
 ) -> AppResult<Response> {
+    let input = GuestInput { name: f.name, sex: f.sex, age_band: f.age_band };
     match svc::walk_in(&state, &ctx, id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/sessions/{id}?notice=saved")).into_response()),
         Err(e) => session_view(&state, &rc, &ctx, id, None, field_errors(e)?, input).await,
