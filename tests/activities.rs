@@ -20,7 +20,8 @@ async fn ok(r: reqwest::Response, status: u16) -> Value {
 async fn clients(c: &Client, unit: impl std::fmt::Display, n: usize, tag: &str) -> Vec<String> {
     let mut out = Vec::new();
     for i in 0..n {
-        let body = json!({"unit_id": unit.to_string(), "name_en": format!("Act {tag} {i}"), "phones": [format!("6{:03}{i:04}", tag.len())]});
+        let body =
+            json!({"unit_id": unit.to_string(), "name_en": format!("Act {tag} {i}"), "phones": [format!("6{:03}{i:04}", tag.len())]});
         let v = ok(c.json(Method::POST, "/api/v1/clients?confirm_duplicates=true", &body).await, 201).await;
         out.push(v["id"].as_str().unwrap().to_string());
     }
@@ -35,8 +36,12 @@ async fn group(c: &Client, unit: impl std::fmt::Display, capacity: &str, session
     let mut ids = Vec::new();
     for d in sessions {
         let s = ok(
-            c.json(Method::POST, &format!("/api/v1/activities/{id}/sessions"), &json!({"date": d, "starts_at": "10:00", "ends_at": "11:30", "venue": "Room 1"}))
-                .await,
+            c.json(
+                Method::POST,
+                &format!("/api/v1/activities/{id}/sessions"),
+                &json!({"date": d, "starts_at": "10:00", "ends_at": "11:30", "venue": "Room 1"}),
+            )
+            .await,
             201,
         )
         .await;
@@ -71,7 +76,9 @@ async fn plan_enrol_with_waiting_list_mark_and_count(app: TestApp) {
     let s1 = &sessions[0];
     let r = ok(c.json(Method::POST, &format!("/api/v1/sessions/{s1}/attendance"), &json!({"all_enrolled_present": true})).await, 200).await;
     assert_eq!(r["added"], 4);
-    let w = ok(c.json(Method::POST, &format!("/api/v1/sessions/{s1}/walk-ins"), &json!({"name": "Guest Lam", "age_band": "65-69"})).await, 201).await;
+    let w =
+        ok(c.json(Method::POST, &format!("/api/v1/sessions/{s1}/walk-ins"), &json!({"name": "Guest Lam", "age_band": "65-69"})).await, 201)
+            .await;
     let guest = w["person_no"].as_i64().unwrap();
     let enrolled: Vec<i64> =
         parts.as_array().unwrap().iter().filter(|p| p["status"] == "enrolled").map(|p| p["person_no"].as_i64().unwrap()).collect();
@@ -95,7 +102,10 @@ async fn plan_enrol_with_waiting_list_mark_and_count(app: TestApp) {
     let v = counts(&c, "from=2026-11-01&to=2026-11-30").await;
     assert_eq!((v["rows"][0]["person_times"].as_i64(), v["rows"][0]["unique_persons"].as_i64()), (Some(6), Some(4)));
     let trail = app.store().audit_for(app.seeded.org, "session", s1).await.unwrap();
-    assert!(trail.iter().any(|e| e.detail.contains("\"removed\":[") && e.detail.contains(&guest.to_string())), "the correction is in the audit log");
+    assert!(
+        trail.iter().any(|e| e.detail.contains("\"removed\":[") && e.detail.contains(&guest.to_string())),
+        "the correction is in the audit log"
+    );
     assert!(trail.iter().all(|e| !e.detail.contains("Guest Lam")), "no names in the log");
 
     // The unit, kind and domain are fixed once attendance was taken.
@@ -372,11 +382,13 @@ async fn pages_plan_and_take_attendance_without_script(app: TestApp) {
     assert_eq!(r.status(), 303);
     let loc = r.headers()["location"].to_str().unwrap().to_string();
     let id = loc.trim_start_matches("/activities/").split('?').next().unwrap().to_string();
-    let r = c.post_form(&format!("/activities/{id}/sessions"), &[("date", "2026-11-30"), ("starts_at", "15:00"), ("ends_at", "14:00")]).await;
+    let r =
+        c.post_form(&format!("/activities/{id}/sessions"), &[("date", "2026-11-30"), ("starts_at", "15:00"), ("ends_at", "14:00")]).await;
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
     assert!(page.contains("value=\"2026-11-30\""), "input kept");
-    let r = c.post_form(&format!("/activities/{id}/sessions"), &[("date", "2026-11-30"), ("starts_at", "14:00"), ("ends_at", "15:00")]).await;
+    let r =
+        c.post_form(&format!("/activities/{id}/sessions"), &[("date", "2026-11-30"), ("starts_at", "14:00"), ("ends_at", "15:00")]).await;
     assert_eq!(r.status(), 303);
     let people = clients(&c, &unit, 2, "page").await;
     let pairs: Vec<(&str, &str)> = people.iter().map(|p| ("client", p.as_str())).collect();
