@@ -121,6 +121,7 @@ impl FormPage {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn form(
     state: &AppState,
     rc: &RequestCtx,
