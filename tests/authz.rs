@@ -8,13 +8,14 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 use shegong_domain::accounts::{Actor, Grant, Grants, Permission, Role, Scope};
+use shegong_domain::activities::{ActivityInput, SessionInput};
 use shegong_domain::cases::{
     Case, CaseChange, CaseDetailsInput, CaseInput, ClosingReason, Goal, NoteFields, ReferralDirection, ReferralFields, TaskFields,
 };
 use shegong_domain::clients::{Client as ClientRecord, ClientFilter, ClientInput, ConsentInput, HouseholdInput, MemberInput};
 use shegong_domain::clock::Clock;
-use shegong_domain::ids::{CaseId, ClientId, HouseholdId, UnitId, UserId};
-use shegong_domain::ports::{AccountsRepo, AuditRepo, CasesRepo, ClientsRepo, UnitsRepo};
+use shegong_domain::ids::{ActivityId, CaseId, ClientId, HouseholdId, SessionId, UnitId, UserId};
+use shegong_domain::ports::{AccountsRepo, ActivitiesRepo, AuditRepo, CasesRepo, ClientsRepo, UnitsRepo};
 use shegong_testkit::{db_test, Client, TestApp, PASSWORD};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -72,6 +73,11 @@ enum On {
     /// has one to aim at: these rows are checked by `import_jobs_belong_to_their_starter`,
     /// not by the cross-role pass.
     OwnImportJob,
+    /// The test's activity in that unit (`Authz-A activity`), with one session and one
+    /// enrolled participant.
+    Activity(Unit),
+    /// The session of the test's activity in that unit.
+    Session(Unit),
 }
 
 /// The unit a record belongs to.
@@ -89,8 +95,14 @@ impl On {
         match self {
             On::CallersUnit | On::OwnImportJob => Some(Unit::A),
             On::OtherUnit => Some(Unit::B),
-            On::Client(u) | On::NewClient(u) | On::ClosedClient(u) | On::Consent(u) | On::Household(u) => Some(u),
-            On::Case(u)
+            On::Client(u)
+            | On::NewClient(u)
+            | On::ClosedClient(u)
+            | On::Consent(u)
+            | On::Household(u)
+            | On::Activity(u)
+            | On::Session(u)
+            | On::Case(u)
             | On::NewCase(u)
             | On::ClosedCase(u)
             | On::PendingClosure(u)
@@ -145,6 +157,11 @@ const APPROVERS: &[Role] = &[Role::Supervisor];
 /// No role of the seed: unit B's case files are out of everyone's reach (the agency-wide
 /// admin configures casework but reads no case).
 const NOBODY: &[Role] = &[];
+/// `ViewActivities` and `RecordAttendance`: the practice roles and the helpers who take attendance.
+const ACTIVITY_TEAM: &[Role] =
+    &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::PeerSupporter, Role::Volunteer];
+/// `EditActivities`.
+const ACTIVITY_STAFF: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker];
 
 /// What a call sends. Every write sends a valid body, except where noted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -248,6 +265,30 @@ enum Body {
     ProblemsJson,
     /// No body; `?format=csv`, and `&unit_id=` the unit of `On` when it has one.
     CsvExport,
+    /// A new programme in the unit of `On`.
+    NewActivityForm,
+    NewActivityJson,
+    /// The activity of `On` at its current version, retitled.
+    EditActivityForm,
+    EditActivityJson,
+    SessionForm,
+    SessionJson,
+    /// A walk-in guest enrolled in the activity of `On`.
+    EnrolForm,
+    EnrolJson,
+    EvaluationForm,
+    EvaluationJson,
+    /// The participant of the session of `On` marked present.
+    AttendanceForm,
+    AttendanceJson,
+    WalkInForm,
+    WalkInJson,
+    LogForm,
+    LogJson,
+    WithdrawJson,
+    DomainJson,
+    /// A sign-in sheet (CSV) for the session of `On`, as a multipart upload.
+    SheetUpload,
 }
 
 impl Body {
@@ -274,8 +315,8 @@ const fn row(method: &'static str, path: &'static str, on: On, body: Body, need:
 }
 
 use Permission::{
-    AnonymiseClients, ApproveCases, ConfigureCases, EditCases, EditClients, ManageClients, ManageUnits, ManageUsers, ViewAudit, ViewCases,
-    ViewClients, ViewUnits,
+    AnonymiseClients, ApproveCases, ConfigureCases, EditActivities, EditCases, EditClients, ManageClients, ManageUnits, ManageUsers,
+    RecordAttendance, ViewActivities, ViewAudit, ViewCases, ViewClients, ViewUnits,
 };
 
 /// Every route of the application. Rows run in this order for each caller: the sign-in and
@@ -391,6 +432,30 @@ const MATRIX: &[Row] = &[
     row("POST", "/cases/{id}/closure", On::PendingClosure(Unit::B), Body::ClosureDecisionForm, Need::Perm(ApproveCases, At::ThatUnit), Who::Roles(NOBODY), None),
     row("POST", "/cases/{id}/reopen", On::ClosedCase(Unit::A), Body::ReopenForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
     row("POST", "/cases/{id}/reopen", On::ClosedCase(Unit::B), Body::ReopenForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    // activities (unit A's team reaches unit A's activities; only the agency-wide admin reaches unit B's)
+    row("GET", "/activities", On::Nothing, Body::None, Need::Perm(ViewActivities, At::AnyUnit), Who::Roles(ACTIVITY_TEAM), Some("Authz-A activity")),
+    row("POST", "/activities", On::CallersUnit, Body::NewActivityForm, Need::Perm(EditActivities, At::ThatUnit), Who::Roles(ACTIVITY_STAFF), None),
+    row("POST", "/activities", On::OtherUnit, Body::NewActivityForm, Need::Perm(EditActivities, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/activities/new", On::Nothing, Body::None, Need::Perm(EditActivities, At::AnyUnit), Who::Roles(ACTIVITY_STAFF), Some("action=\"/activities\"")),
+    row("GET", "/activities/calendar", On::Nothing, Body::None, Need::Perm(ViewActivities, At::AnyUnit), Who::Roles(ACTIVITY_TEAM), Some("Authz-A activity")),
+    row("GET", "/activities/counts", On::Nothing, Body::None, Need::Perm(ViewActivities, At::AnyUnit), Who::Roles(ACTIVITY_TEAM), Some("counts-rule")),
+    row("GET", "/activities/{id}", On::Activity(Unit::A), Body::None, Need::Perm(ViewActivities, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), Some("Authz-A activity")),
+    row("GET", "/activities/{id}", On::Activity(Unit::B), Body::None, Need::Perm(ViewActivities, At::ThatUnit), Who::Roles(ADMIN), Some("Authz-B activity")),
+    row("POST", "/activities/{id}", On::Activity(Unit::A), Body::EditActivityForm, Need::Perm(EditActivities, At::ThatUnit), Who::Roles(ACTIVITY_STAFF), None),
+    row("POST", "/activities/{id}", On::Activity(Unit::B), Body::EditActivityForm, Need::Perm(EditActivities, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/activities/{id}/edit", On::Activity(Unit::A), Body::None, Need::Perm(EditActivities, At::ThatUnit), Who::Roles(ACTIVITY_STAFF), Some("Authz-A activity")),
+    row("POST", "/activities/{id}/sessions", On::Activity(Unit::A), Body::SessionForm, Need::Perm(EditActivities, At::ThatUnit), Who::Roles(ACTIVITY_STAFF), None),
+    row("POST", "/activities/{id}/sessions", On::Activity(Unit::B), Body::SessionForm, Need::Perm(EditActivities, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/activities/{id}/enrol", On::Activity(Unit::A), Body::EnrolForm, Need::Perm(EditActivities, At::ThatUnit), Who::Roles(ACTIVITY_STAFF), None),
+    row("POST", "/activities/{id}/evaluation", On::Activity(Unit::A), Body::EvaluationForm, Need::Perm(EditActivities, At::ThatUnit), Who::Roles(ACTIVITY_STAFF), None),
+    row("GET", "/sessions/{id}", On::Session(Unit::A), Body::None, Need::Perm(ViewActivities, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), Some("Authz-A activity")),
+    row("GET", "/sessions/{id}", On::Session(Unit::B), Body::None, Need::Perm(ViewActivities, At::ThatUnit), Who::Roles(ADMIN), Some("Authz-B activity")),
+    row("POST", "/sessions/{id}/attendance", On::Session(Unit::A), Body::AttendanceForm, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
+    row("POST", "/sessions/{id}/attendance", On::Session(Unit::B), Body::AttendanceForm, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/sessions/{id}/walk-in", On::Session(Unit::A), Body::WalkInForm, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
+    row("POST", "/sessions/{id}/log", On::Session(Unit::A), Body::LogForm, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
+    row("POST", "/attendance/import", On::Session(Unit::A), Body::SheetUpload, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
+    row("POST", "/attendance/import", On::Session(Unit::B), Body::SheetUpload, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ADMIN), None),
     // ---- JSON API ----
     row("GET", "/api/v1/me", On::Nothing, Body::None, Need::SignedIn, Who::Roles(EVERY_ROLE), Some("\"grants\"")),
     row("GET", "/api/v1/users", On::Nothing, Body::None, Need::Perm(ManageUsers, At::Agency), Who::Roles(ADMIN), Some("authz-target")),
@@ -489,6 +554,30 @@ row("GET", "/api/v1/cases", On::Nothing, Body::None, Need::Perm(ViewCases, At::A
     row("POST", "/api/v1/cases/{id}/closure", On::PendingClosure(Unit::B), Body::ClosureDecisionJson, Need::Perm(ApproveCases, At::ThatUnit), Who::Roles(NOBODY), None),
     row("POST", "/api/v1/cases/{id}/reopen", On::ClosedCase(Unit::A), Body::ReopenJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
     row("POST", "/api/v1/cases/{id}/reopen", On::ClosedCase(Unit::B), Body::ReopenJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("GET", "/api/v1/activities", On::Nothing, Body::None, Need::Perm(ViewActivities, At::AnyUnit), Who::Roles(ACTIVITY_TEAM), Some("Authz-A activity")),
+    row("POST", "/api/v1/activities", On::CallersUnit, Body::NewActivityJson, Need::Perm(EditActivities, At::ThatUnit), Who::Roles(ACTIVITY_STAFF), None),
+    row("POST", "/api/v1/activities", On::OtherUnit, Body::NewActivityJson, Need::Perm(EditActivities, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/activities/domains", On::Nothing, Body::None, Need::Perm(ViewActivities, At::AnyUnit), Who::Roles(ACTIVITY_TEAM), Some("\"elderly\"")),
+    row("POST", "/api/v1/activities/domains", On::Nothing, Body::DomainJson, Need::Perm(EditActivities, At::Agency), Who::Roles(ADMIN), Some("\"authz_domain\"")),
+    row("GET", "/api/v1/activities/counts", On::Nothing, Body::None, Need::Perm(ViewActivities, At::AnyUnit), Who::Roles(ACTIVITY_TEAM), Some("\"person_times\"")),
+    row("GET", "/api/v1/activities/calendar", On::Nothing, Body::None, Need::Perm(ViewActivities, At::AnyUnit), Who::Roles(ACTIVITY_TEAM), Some("Authz-A activity")),
+    row("GET", "/api/v1/activities/{id}", On::Activity(Unit::A), Body::None, Need::Perm(ViewActivities, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), Some("Authz-A activity")),
+    row("GET", "/api/v1/activities/{id}", On::Activity(Unit::B), Body::None, Need::Perm(ViewActivities, At::ThatUnit), Who::Roles(ADMIN), Some("Authz-B activity")),
+    row("PUT", "/api/v1/activities/{id}", On::Activity(Unit::A), Body::EditActivityJson, Need::Perm(EditActivities, At::ThatUnit), Who::Roles(ACTIVITY_STAFF), None),
+    row("PUT", "/api/v1/activities/{id}", On::Activity(Unit::B), Body::EditActivityJson, Need::Perm(EditActivities, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/activities/{id}/sessions", On::Activity(Unit::A), Body::None, Need::Perm(ViewActivities, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), Some("\"starts_at\"")),
+    row("POST", "/api/v1/activities/{id}/sessions", On::Activity(Unit::A), Body::SessionJson, Need::Perm(EditActivities, At::ThatUnit), Who::Roles(ACTIVITY_STAFF), None),
+    row("GET", "/api/v1/activities/{id}/participants", On::Activity(Unit::A), Body::None, Need::Perm(ViewActivities, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), Some("Aaron Authz-A")),
+    row("GET", "/api/v1/activities/{id}/participants", On::Activity(Unit::B), Body::None, Need::Perm(ViewActivities, At::ThatUnit), Who::Roles(ADMIN), Some("Aaron Authz-B")),
+    row("POST", "/api/v1/activities/{id}/participants", On::Activity(Unit::A), Body::EnrolJson, Need::Perm(EditActivities, At::ThatUnit), Who::Roles(ACTIVITY_STAFF), None),
+    row("POST", "/api/v1/activities/{id}/withdraw", On::Activity(Unit::A), Body::WithdrawJson, Need::Perm(EditActivities, At::ThatUnit), Who::Roles(ACTIVITY_STAFF), None),
+    row("PUT", "/api/v1/activities/{id}/evaluation", On::Activity(Unit::A), Body::EvaluationJson, Need::Perm(EditActivities, At::ThatUnit), Who::Roles(ACTIVITY_STAFF), None),
+    row("GET", "/api/v1/sessions/{id}/attendance", On::Session(Unit::A), Body::None, Need::Perm(ViewActivities, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), Some("Aaron Authz-A")),
+    row("GET", "/api/v1/sessions/{id}/attendance", On::Session(Unit::B), Body::None, Need::Perm(ViewActivities, At::ThatUnit), Who::Roles(ADMIN), Some("Aaron Authz-B")),
+    row("POST", "/api/v1/sessions/{id}/attendance", On::Session(Unit::A), Body::AttendanceJson, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
+    row("POST", "/api/v1/sessions/{id}/attendance", On::Session(Unit::B), Body::AttendanceJson, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/api/v1/sessions/{id}/walk-ins", On::Session(Unit::A), Body::WalkInJson, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
+    row("PUT", "/api/v1/sessions/{id}/log", On::Session(Unit::A), Body::LogJson, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
     row("GET", "/api/v1/openapi.json", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"openapi\"")),
     // ---- operations ----
     row("GET", "/healthz", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"status\"")),
@@ -574,6 +663,12 @@ struct Fx<'a> {
 /// The test's records in one unit: a client `Aaron Authz-A` (or `-B`) with a consent given on
 /// notice `Authz-A notice`, heading the household `Authz-A household`.
 struct Records {
+    /// `Authz-A activity` with one session, the client enrolled (person number `person`).
+    activity: ActivityId,
+    session: SessionId,
+    person: i64,
+    /// A guest enrolled in the activity, for the withdrawal calls.
+    guest: i64,
     unit: UnitId,
     client: ClientId,
     household: HouseholdId,
@@ -618,8 +713,26 @@ async fn records(app: &TestApp, unit: UnitId, letter: &str, phone: &str) -> Reco
         members: vec![MemberInput { client_id: client.id, relationship: "head".into() }],
     };
     let household = store.create_household(&admin, &household.validate().unwrap()).await.unwrap();
+    let domains = store.activity_domains(app.seeded.org).await.unwrap();
+    let input = ActivityInput {
+        unit_id: Some(unit),
+        kind: "group".into(),
+        title_en: format!("Authz-{letter} activity"),
+        domain: "elderly".into(),
+        ..Default::default()
+    };
+    let activity = store.create_activity(&admin, &input.validate(&domains, &[]).unwrap()).await.unwrap().id;
+    // Tomorrow, so that the calendar's default weeks show it.
+    let tomorrow = (today(app) + chrono::Duration::days(1)).to_string();
+    let s = SessionInput { date: tomorrow, starts_at: "10:00".into(), ends_at: "11:00".into(), venue: String::new() };
+    let session = store.add_session(&admin, activity, &s.validate().unwrap()).await.unwrap().id;
+    store.enrol(&admin, activity, &[client.id], None).await.unwrap();
+    let person = store.person_number(app.seeded.org, client.id).await.unwrap();
+    let g = shegong_domain::activities::GuestInput { name: format!("Authz-{letter} guest"), ..Default::default() };
+    store.enrol(&admin, activity, &[], Some(&g.validate().unwrap())).await.unwrap();
+    let guest = store.participants(app.seeded.org, activity).await.unwrap().into_iter().find(|p| p.person_no != person).unwrap().person_no;
     let case = open_case(app, unit, client.id).await;
-    Records { unit, client: client.id, household: household.id, case: case.id }
+    Records { activity, session, person, guest, unit, client: client.id, household: household.id, case: case.id }
 }
 
 /// Opens a case through the store, as the seeded admin, held by unit A's social worker (in
@@ -851,6 +964,8 @@ impl Fx<'_> {
                 case = Some(c);
                 case.map(|c| c.to_string())
             }
+            On::Activity(u) => Some(self.records[&u].activity.to_string()),
+            On::Session(u) => Some(self.records[&u].session.to_string()),
         };
         if let Some(id) = id {
             path = path.replace("{id}", &id);
@@ -1141,6 +1256,64 @@ impl Fx<'_> {
                     }
                 }
                 Payload::Form(pairs)
+            }
+            Body::NewActivityForm => {
+                form(&[("unit_id", &unit()), ("kind", "programme"), ("title_en", &format!("Authz new {tag} {n}")), ("domain", "family")])
+            }
+            Body::NewActivityJson => Payload::Json(
+                json!({"unit_id": unit(), "kind": "programme", "title_en": format!("Authz new {tag} {n}"), "domain": "family"}),
+            ),
+            Body::EditActivityForm | Body::EditActivityJson => {
+                let a = self.app.store().get_activity(self.app.seeded.org, self.records[&row.on.unit().unwrap()].activity).await.unwrap();
+                let title = format!("{} ", a.title_en.trim());
+                if row.body == Body::EditActivityJson {
+                    return Payload::Json(
+                        json!({"version": a.version, "unit_id": a.unit_id, "kind": "group", "title_en": title, "domain": a.domain}),
+                    );
+                }
+                form(&[
+                    ("version", &a.version.to_string()),
+                    ("unit_id", &a.unit_id.to_string()),
+                    ("kind", "group"),
+                    ("title_en", &title),
+                    ("domain", &a.domain),
+                ])
+            }
+            Body::SessionForm => form(&[("date", "2026-12-01"), ("starts_at", "09:00"), ("ends_at", "10:00")]),
+            Body::SessionJson => Payload::Json(json!({"date": "2026-12-01", "starts_at": "09:00", "ends_at": "10:00"})),
+            Body::EnrolForm => form(&[("guest_name", &format!("Authz guest {tag} {n}"))]),
+            Body::EnrolJson => Payload::Json(json!({"guest": {"name": format!("Authz guest {tag} {n}")}})),
+            Body::EvaluationForm | Body::EvaluationJson => {
+                let a = self.app.store().get_activity(self.app.seeded.org, self.records[&row.on.unit().unwrap()].activity).await.unwrap();
+                if row.body == Body::EvaluationJson {
+                    return Payload::Json(json!({"version": a.version, "objectives_met": "met", "summary": "Done."}));
+                }
+                form(&[("version", &a.version.to_string()), ("objectives_met", "met"), ("summary", "Done.")])
+            }
+            Body::AttendanceForm => {
+                let p = self.records[&row.on.unit().unwrap()].person.to_string();
+                form(&[("listed", &p), ("present", &p)])
+            }
+            Body::AttendanceJson => Payload::Json(json!({"present": [self.records[&row.on.unit().unwrap()].person]})),
+            Body::WalkInForm => form(&[("name", &format!("Authz walk-in {tag} {n}"))]),
+            Body::WalkInJson => Payload::Json(json!({"name": format!("Authz walk-in {tag} {n}")})),
+            Body::LogForm | Body::LogJson => {
+                let s = self.app.store().get_session(self.app.seeded.org, self.records[&row.on.unit().unwrap()].session).await.unwrap();
+                let log = format!("log {tag} {n}");
+                if row.body == Body::LogJson {
+                    return Payload::Json(json!({"version": s.version, "log": log}));
+                }
+                form(&[("version", &s.version.to_string()), ("log", &log)])
+            }
+            Body::WithdrawJson => Payload::Json(json!({"person_no": self.records[&row.on.unit().unwrap()].guest})),
+            Body::DomainJson => Payload::Json(json!({"code": "authz_domain", "name_en": format!("Authz {tag}")})),
+            Body::SheetUpload => {
+                let r = &self.records[&row.on.unit().unwrap()];
+                Payload::Multipart {
+                    fields: vec![("session_id".into(), r.session.to_string())],
+                    file_name: format!("sheet-{tag}.csv"),
+                    content: format!("編號\n{}\n", r.person),
+                }
             }
         }
     }
@@ -1540,6 +1713,8 @@ fn markdown_table() -> String {
             On::ClosedClient(u) => format!("a closed client of {}", unit(u)),
             On::Consent(u) => format!("a live consent of a client of {}", unit(u)),
             On::Household(u) => format!("a household of {}", unit(u)),
+            On::Activity(u) => format!("an activity of {}", unit(u)),
+            On::Session(u) => format!("a session of an activity of {}", unit(u)),
             On::OwnImportJob => "the caller's own import job".to_string(),
             On::Case(u) => format!("an open case of {}", unit(u)),
             On::NewCase(u) => format!("a new open case of {}", unit(u)),

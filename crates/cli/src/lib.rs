@@ -11,7 +11,7 @@ use shegong_domain::clock::{Clock, SystemClock};
 use shegong_domain::error::Validator;
 use shegong_domain::ids::OrgId;
 use shegong_domain::locale::Locale;
-use shegong_domain::ports::{AccountsRepo, AuditRepo, UnitsRepo};
+use shegong_domain::ports::{AccountsRepo, ActivitiesRepo, AuditRepo, UnitsRepo};
 use shegong_domain::units::Agency;
 use shegong_store::{Store, StoreOptions};
 use shegong_web::{AppState, WebConfig};
@@ -87,6 +87,9 @@ pub enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Groups, programmes and activities.
+    #[command(subcommand)]
+    Activities(ActivitiesCommand),
     /// Print the OpenAPI document of the JSON API.
     Openapi,
     /// The client search index.
@@ -140,6 +143,12 @@ pub enum UserCommand {
 pub enum SearchCommand {
     /// Rebuild the index from the database (it is derived data; safe at any time).
     Rebuild,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ActivitiesCommand {
+    /// Derive the activity count rollups again from the attendance rows (safe at any time).
+    RebuildRollups,
 }
 
 #[derive(Subcommand, Debug)]
@@ -219,6 +228,13 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Restore { from, force } => {
             settings::restore_sqlite(&settings.database_url, &from, force, clock).await?;
             println!("restored {} into {}", from.display(), settings.database_url);
+        }
+        Command::Activities(ActivitiesCommand::RebuildRollups) => {
+            let store = open_store(&settings, clock).await?;
+            for a in store.list_agencies().await? {
+                store.rebuild_activity_rollups(a.id).await?;
+                println!("{} ({}): activity rollups rebuilt", a.name(Locale::En), a.id);
+            }
         }
         Command::Audit(AuditCommand::Verify) => {
             let store = open_store(&settings, clock).await?;

@@ -105,3 +105,15 @@ id_type!(
     /// One entry of a case's timeline.
     CaseEventId
 );
+id_type!(
+    /// A group, programme, workshop or outing.
+    ActivityId
+);
+id_type!(
+    /// One session (節) of an activity.
+    SessionId
+);
+id_type!(
+    /// A walk-in guest of an activity, recorded with minimal data.
+    GuestId
+);

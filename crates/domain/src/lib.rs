@@ -2,6 +2,7 @@
 //! everything in this crate can be unit-tested in isolation.
 
 pub mod accounts;
+pub mod activities;
 pub mod audit;
 pub mod cases;
 pub mod clients;

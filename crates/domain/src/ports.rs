@@ -266,8 +266,113 @@ pub trait SearchIndex: Send + Sync {
 
 /// Everything the application stores.
 #[async_trait]
-pub trait Storage: UnitsRepo + AccountsRepo + AuditRepo + ClientsRepo + CasesRepo {
+pub trait Storage: UnitsRepo + AccountsRepo + AuditRepo + ClientsRepo + CasesRepo + ActivitiesRepo {
     /// `sqlite` or `postgres`.
     fn backend_name(&self) -> &'static str;
     async fn ping(&self) -> Result<()>;
+}
+
+/// Groups, programmes and activities: planning, enrolment, attendance and the counts.
+///
+/// Attendance writes keep the count rollups in the same transaction, so counts are exact and
+/// current at once; [`ActivitiesRepo::rebuild_activity_rollups`] derives them again from the rows.
+#[async_trait]
+pub trait ActivitiesRepo: Send + Sync {
+    /// The agency's domains (the defaults are stored on first use).
+    async fn activity_domains(&self, org: OrgId) -> Result<Vec<crate::activities::ActivityDomain>>;
+    /// Adds or replaces a specialty domain (the core ones cannot be switched off).
+    async fn save_activity_domain(&self, actor: &Actor, domain: &crate::activities::ActivityDomain) -> Result<()>;
+    async fn create_activity(&self, actor: &Actor, fields: &crate::activities::ActivityFields) -> Result<crate::activities::Activity>;
+    async fn get_activity(&self, org: OrgId, id: crate::ids::ActivityId) -> Result<crate::activities::Activity>;
+    /// Refused with `Stale` on a stale version; unit, kind, domain and counting category cannot
+    /// change once attendance was taken (the counts already hold them).
+    async fn update_activity(
+        &self,
+        actor: &Actor,
+        id: crate::ids::ActivityId,
+        version: i64,
+        fields: &crate::activities::ActivityFields,
+    ) -> Result<crate::activities::Activity>;
+    /// Activities of `units` (None: every unit), newest first.
+    async fn list_activities(
+        &self,
+        org: OrgId,
+        filter: &crate::activities::ActivityFilter,
+        units: Option<&[UnitId]>,
+        limit: u64,
+    ) -> Result<Vec<crate::activities::Activity>>;
+    async fn evaluate_activity(
+        &self,
+        actor: &Actor,
+        id: crate::ids::ActivityId,
+        version: i64,
+        evaluation: &crate::activities::Evaluation,
+    ) -> Result<crate::activities::Activity>;
+
+    async fn add_session(
+        &self,
+        actor: &Actor,
+        activity: crate::ids::ActivityId,
+        fields: &crate::activities::SessionFields,
+    ) -> Result<crate::activities::Session>;
+    async fn get_session(&self, org: OrgId, id: crate::ids::SessionId) -> Result<crate::activities::Session>;
+    async fn sessions(&self, org: OrgId, activity: crate::ids::ActivityId) -> Result<Vec<crate::activities::Session>>;
+    /// Writes the session log.
+    async fn save_session_log(
+        &self,
+        actor: &Actor,
+        id: crate::ids::SessionId,
+        version: i64,
+        log: &str,
+    ) -> Result<crate::activities::Session>;
+
+    /// Enrols clients (or every member of a household, or a new guest); when the activity is
+    /// full they join the waiting list.
+    async fn enrol(
+        &self,
+        actor: &Actor,
+        activity: crate::ids::ActivityId,
+        clients: &[ClientId],
+        guest: Option<&crate::activities::GuestFields>,
+    ) -> Result<crate::activities::EnrolOutcome>;
+    /// Withdraws a participant; the first person waiting takes the place.
+    async fn withdraw(&self, actor: &Actor, activity: crate::ids::ActivityId, person_no: i64) -> Result<()>;
+    async fn participants(&self, org: OrgId, activity: crate::ids::ActivityId) -> Result<Vec<crate::activities::Participant>>;
+
+    /// The checklist of a session: the enrolled, and anyone else marked present.
+    async fn attendance(&self, org: OrgId, session: crate::ids::SessionId) -> Result<Vec<crate::activities::AttendanceLine>>;
+    /// Marks people present or absent. Idempotent: marking twice changes nothing the second time.
+    async fn mark_attendance(
+        &self,
+        actor: &Actor,
+        session: crate::ids::SessionId,
+        input: &crate::activities::AttendanceInput,
+    ) -> Result<crate::activities::AttendanceOutcome>;
+    /// Records a walk-in guest and marks them present. Returns their person number.
+    async fn add_walk_in(&self, actor: &Actor, session: crate::ids::SessionId, guest: &crate::activities::GuestFields) -> Result<i64>;
+    /// The person number of a client (given one if they have none yet).
+    async fn person_number(&self, org: OrgId, client: ClientId) -> Result<i64>;
+
+    /// Sessions of `units` (None: every unit) between two dates, and for one worker when given.
+    async fn calendar(
+        &self,
+        org: OrgId,
+        units: Option<&[UnitId]>,
+        worker: Option<UserId>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<crate::activities::CalendarEntry>>;
+
+    /// Sessions held, groups or events held, person-times and unique persons for `units`
+    /// (None: every unit) from `from` to `to` inclusive, broken down by `group_by`.
+    async fn activity_counts(
+        &self,
+        org: OrgId,
+        units: Option<&[UnitId]>,
+        from: NaiveDate,
+        to: NaiveDate,
+        group_by: crate::activities::CountGrain,
+    ) -> Result<Vec<crate::activities::CountRow>>;
+    /// Derives every count rollup of the agency again from the attendance rows.
+    async fn rebuild_activity_rollups(&self, org: OrgId) -> Result<()>;
 }

@@ -2,6 +2,7 @@
 //! and PostgreSQL, with one migration history. sea-orm types never leave this crate.
 
 mod accounts;
+pub mod activities;
 mod audit;
 mod cases;
 mod clients;

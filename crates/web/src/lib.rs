@@ -1,6 +1,7 @@
 //! The web application: server-rendered pages and the JSON API over the same services.
 
 pub mod accounts;
+pub mod activities;
 pub mod api;
 pub mod cases;
 pub mod clients;

@@ -90,6 +90,7 @@ impl Page {
             "users" => (Permission::ManageUsers, Scope::Agency),
             "audit" => (Permission::ViewAudit, Scope::Agency),
             "cases" => (Permission::ViewCases, Scope::AnyUnit),
+            "activities" => (Permission::ViewActivities, Scope::AnyUnit),
             _ => return false,
         };
         u.grants.allows(perm, scope)

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261123_000001_foundation;
 mod m20261123_000002_clients;
 mod m20261123_000003_cases;
+mod m20261123_000004_activities;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_clients::Migration),
             Box::new(m20261123_000003_cases::Migration),
+            Box::new(m20261123_000004_activities::Migration),
         ]
     }
 }

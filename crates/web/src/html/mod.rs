@@ -1,6 +1,7 @@
 //! Server-rendered pages, one module per capability.
 
 pub mod accounts;
+pub mod activities;
 pub mod audit;
 pub mod cases;
 pub mod clients;
@@ -48,6 +49,20 @@ pub fn router() -> Router<AppState> {
         .route("/households/{id}", get(clients::show_household).post(clients::update_household))
         .route("/audit", get(audit::list))
         .route("/audit/verify", post(audit::verify))
+        .route("/activities", get(activities::list).post(activities::create))
+        .route("/activities/new", get(activities::new_page))
+        .route("/activities/calendar", get(activities::calendar))
+        .route("/activities/counts", get(activities::counts))
+        .route("/activities/{id}", get(activities::show).post(activities::update))
+        .route("/activities/{id}/edit", get(activities::edit_page))
+        .route("/activities/{id}/sessions", post(activities::add_session))
+        .route("/activities/{id}/enrol", post(activities::enrol))
+        .route("/activities/{id}/evaluation", post(activities::evaluate))
+        .route("/sessions/{id}", get(activities::show_session))
+        .route("/sessions/{id}/attendance", post(activities::mark))
+        .route("/sessions/{id}/walk-in", post(activities::walk_in))
+        .route("/sessions/{id}/log", post(activities::save_log))
+        .route("/attendance/import", post(activities::import_sheet))
         .merge(clients_import::routes())
         .merge(cases::routes())
 }

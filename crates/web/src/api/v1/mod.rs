@@ -3,6 +3,7 @@
 //! The OpenAPI document is built from these routes and served at `/api/v1/openapi.json`.
 
 pub mod accounts;
+pub mod activities;
 pub mod audit;
 pub mod cases;
 pub mod clients;
@@ -26,7 +27,7 @@ use utoipa_axum::routes;
     info(title = "shegong API", description = "Case, service and statistics platform for community social-work agencies."),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
-    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "cases"), (name = "audit"))
+    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "cases"), (name = "activities"), (name = "audit"))
 )]
 struct ApiDoc;
 
@@ -90,6 +91,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::reopen))
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::verify_audit))
+        .routes(routes!(activities::list_activities, activities::create_activity))
+        .routes(routes!(activities::list_domains, activities::save_domain))
+        .routes(routes!(activities::counts))
+        .routes(routes!(activities::calendar))
+        .routes(routes!(activities::get_activity, activities::update_activity))
+        .routes(routes!(activities::list_sessions, activities::add_session))
+        .routes(routes!(activities::list_participants, activities::enrol))
+        .routes(routes!(activities::withdraw))
+        .routes(routes!(activities::evaluate))
+        .routes(routes!(activities::attendance, activities::mark))
+        .routes(routes!(activities::walk_in))
+        .routes(routes!(activities::save_log))
         .merge(clients_import::router());
     let doc = r.get_openapi().clone();
     r.route("/api/v1/openapi.json", axum::routing::get(move || async move { Json(doc) }))
