@@ -1,6 +1,7 @@
 //! Groups, programmes and activities: persons' compact numbers, guests, domains, activities
 //! with staff and sessions, enrolment, attendance, and the count rollups kept with it.
 
+use super::index;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
@@ -12,25 +13,9 @@ impl MigrationName for Migration {
     }
 }
 
+/// Activity tables never cascade: attendance is the record of what happened.
 fn fk(name: &str, from: &'static str, cols: &[&'static str], to: &'static str, to_cols: &[&'static str]) -> ForeignKeyCreateStatement {
-    let mut f = ForeignKey::create();
-    f.name(name).from_tbl(from).to_tbl(to);
-    for c in cols {
-        f.from_col(*c);
-    }
-    for c in to_cols {
-        f.to_col(*c);
-    }
-    f
-}
-
-fn index(name: &str, table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut i = Index::create();
-    i.name(name).table(table);
-    for c in cols {
-        i.col(*c);
-    }
-    i
+    super::fk(name, from, cols, to, to_cols, false)
 }
 
 #[async_trait::async_trait]
@@ -151,6 +136,8 @@ impl MigrationTrait for Migration {
         m.create_table(t).await?;
         m.create_index(index("ix_sessions_activity", "activity_sessions", &["org_id", "activity_id", "day"])).await?;
         m.create_index(index("ix_sessions_unit_day", "activity_sessions", &["org_id", "unit_id", "day"])).await?;
+        // Agency-wide counts select by day across every unit.
+        m.create_index(index("ix_sessions_day", "activity_sessions", &["org_id", "day"])).await?;
 
         let mut t = Table::create();
         t.table("activity_enrolments")
@@ -217,6 +204,8 @@ impl MigrationTrait for Migration {
         ))
         .await?;
         m.create_index(index("ix_attendance_day", "activity_attendance", &["org_id", "unit_id", "day"])).await?;
+        // The edge days of an agency-wide period are read from the rows, across every unit.
+        m.create_index(index("ix_attendance_org_day", "activity_attendance", &["org_id", "day"])).await?;
         m.create_index(index("ix_attendance_person", "activity_attendance", &["org_id", "person_no"])).await?;
 
         let mut t = Table::create();
