@@ -1746,41 +1746,50 @@ impl ActivitiesRepo for Store {
                 x.person_times += num("pt");
             }
         }
-        // Groups and events held: distinct activities with a held session in the period.
+        // Groups and events held: distinct activities with a held session in the period. The
+        // (activity, month) pairs come from a covering index; the activities' attributes are
+        // then looked up once each, rather than joined row by row.
         let mut q = Query::select();
-        q.column((activity::Entity, activity::Column::UnitId))
-            .column((activity::Entity, activity::Column::Domain))
-            .column((activity::Entity, activity::Column::Category))
-            .column((activity::Entity, activity::Column::Kind))
-            .column((session::Entity, session::Column::Month))
-            .expr_as(Expr::col((session::Entity, session::Column::ActivityId)), "activity_id")
+        q.column(session::Column::ActivityId)
+            .column(session::Column::Month)
             .distinct()
             .from(session::Entity)
-            .inner_join(
-                activity::Entity,
-                Expr::col((activity::Entity, activity::Column::OrgId))
-                    .equals((session::Entity, session::Column::OrgId))
-                    .and(Expr::col((activity::Entity, activity::Column::Id)).equals((session::Entity, session::Column::ActivityId))),
-            )
-            .and_where(Expr::col((session::Entity, session::Column::OrgId)).eq(org.0))
-            .and_where(Expr::col((session::Entity, session::Column::Day)).gte(from))
-            .and_where(Expr::col((session::Entity, session::Column::Day)).lte(to))
-            .and_where(Expr::col((session::Entity, session::Column::Attendance)).gt(0i64));
+            .and_where(Expr::col(session::Column::OrgId).eq(org.0))
+            .and_where(Expr::col(session::Column::Day).gte(from))
+            .and_where(Expr::col(session::Column::Day).lte(to))
+            .and_where(Expr::col(session::Column::Attendance).gt(0i64));
         if let Some(u) = &unit_ids {
-            q.and_where(Expr::col((session::Entity, session::Column::UnitId)).is_in(u.clone()));
+            q.and_where(Expr::col(session::Column::UnitId).is_in(u.clone()));
+        }
+        let mut pairs: Vec<(Uuid, i32)> = Vec::new();
+        for r in self.db.query_all(&q).await.map_err(db_err)? {
+            pairs.push((r.try_get("", "activity_id").map_err(db_err)?, r.try_get("", "month").map_err(db_err)?));
+        }
+        let mut attrs: HashMap<Uuid, (Uuid, String, String, String)> = HashMap::new();
+        let wanted: Vec<Uuid> = pairs.iter().map(|(a, _)| *a).collect::<HashSet<_>>().into_iter().collect();
+        for chunk in wanted.chunks(5000) {
+            let found: Vec<(Uuid, Uuid, String, String, String)> = activity::Entity::find()
+                .select_only()
+                .columns([
+                    activity::Column::Id,
+                    activity::Column::UnitId,
+                    activity::Column::Domain,
+                    activity::Column::Category,
+                    activity::Column::Kind,
+                ])
+                .filter(activity::Column::OrgId.eq(org.0))
+                .filter(activity::Column::Id.is_in(chunk.to_vec()))
+                .into_tuple()
+                .all(&self.db)
+                .await
+                .map_err(db_err)?;
+            attrs.extend(found.into_iter().map(|(id, unit, domain, category, kind)| (id, (unit, domain, category, kind))));
         }
         let mut held: HashMap<String, HashSet<Uuid>> = HashMap::new();
-        for r in self.db.query_all(&q).await.map_err(db_err)? {
-            let unit: Uuid = r.try_get("", "unit_id").map_err(db_err)?;
-            let month: i32 = r.try_get("", "month").map_err(db_err)?;
-            let (domain, category, kind): (String, String, String) = (
-                r.try_get("", "domain").map_err(db_err)?,
-                r.try_get("", "category").map_err(db_err)?,
-                r.try_get("", "kind").map_err(db_err)?,
-            );
-            held.entry(grain_key(g, &unit, month, &domain, &category, &kind))
-                .or_default()
-                .insert(r.try_get("", "activity_id").map_err(db_err)?);
+        for (id, month) in pairs {
+            if let Some((unit, domain, category, kind)) = attrs.get(&id) {
+                held.entry(grain_key(g, unit, month, domain, category, kind)).or_default().insert(id);
+            }
         }
         for (key, set) in held {
             let k = entry(&mut rows, key);

@@ -136,8 +136,9 @@ impl MigrationTrait for Migration {
         m.create_table(t).await?;
         m.create_index(index("ix_sessions_activity", "activity_sessions", &["org_id", "activity_id", "day"])).await?;
         m.create_index(index("ix_sessions_unit_day", "activity_sessions", &["org_id", "unit_id", "day"])).await?;
-        // Agency-wide counts select by day across every unit.
-        m.create_index(index("ix_sessions_day", "activity_sessions", &["org_id", "day"])).await?;
+        // Agency-wide counts read held sessions by day across every unit: a covering index, so
+        // the table itself is not touched.
+        m.create_index(index("ix_sessions_day", "activity_sessions", &["org_id", "day", "attendance", "activity_id", "month"])).await?;
 
         let mut t = Table::create();
         t.table("activity_enrolments")
