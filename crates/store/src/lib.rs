@@ -7,6 +7,7 @@ mod audit;
 mod cases;
 mod clients;
 pub mod dialect;
+mod hotline;
 mod migrations;
 mod units;
 
