@@ -278,7 +278,7 @@ impl CallInput {
                     codes.push(t.clone());
                 }
             } else {
-                v.push(FieldError::new("topics", "unknown-code").with("code", t));
+                v.push(FieldError::new("topics", "invalid-choice").with("code", t));
             }
         }
         if !(0..=MAX_CALL_MINUTES).contains(&self.duration_minutes) {
@@ -327,7 +327,7 @@ impl CallInput {
 fn pick<T>(v: &mut Validator, field: &str, raw: &str, parse: fn(&str) -> Option<T>) -> Option<T> {
     let r = parse(raw.trim());
     if r.is_none() {
-        v.push(FieldError::new(field, if raw.trim().is_empty() { "required" } else { "unknown-code" }));
+        v.push(FieldError::new(field, if raw.trim().is_empty() { "required" } else { "invalid-choice" }));
     }
     r
 }
