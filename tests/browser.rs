@@ -383,3 +383,145 @@ async fn casework_from_intake_to_closure_in_traditional_chinese() {
     );
     b.close().await;
 }
+
+/// A group planned on the pages, three sessions, five clients enrolled, attendance ticked on a
+/// phone-sized window; the activity page and the counts show person-times and unique persons.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_attendance_on_a_phone_and_the_counts() {
+    let app = app().await;
+    let worker = app.seeded.user(Role::SocialWorker);
+    let unit = app.seeded.unit_a.id;
+    // Five invented people, registered through the API beforehand.
+    let names = ["Kite Ada", "Kite Ben", "Kite Cleo", "Kite Dev", "Kite Eli"];
+    let api = app.signed_in(Role::SocialWorker).await;
+    for (i, name) in names.iter().enumerate() {
+        let body = serde_json::json!({"unit_id": unit.to_string(), "name_en": name, "phones": [format!("6555 010{i}")]});
+        let r = api.json(reqwest::Method::POST, "/api/v1/clients?confirm_duplicates=true", &body).await;
+        assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
+    }
+    let Some(b) = Browser::start(&app.base).await else { return };
+    let submit = |css: &'static str| {
+        let b = &b;
+        async move { b.find(css).await.click().await.unwrap() }
+    };
+    b.sign_in(&worker.username, PASSWORD).await;
+
+    // Plan the group.
+    b.goto("/activities").await;
+    b.client.find(Locator::LinkText("Plan an activity")).await.unwrap().click().await.unwrap();
+    b.wait_for("#f-kind").await;
+    b.find("#f-kind").await.select_by_value("group").await.unwrap();
+    b.find("#f-unit_id").await.select_by_value(&unit.to_string()).await.unwrap();
+    b.fill("#f-title_en", "Kite-making group").await;
+    b.find("#f-domain").await.select_by_value("elderly").await.unwrap();
+    b.client.find(Locator::Css("input[name=target_categories][value=elderly_alone]")).await.unwrap().click().await.unwrap();
+    b.fill("#f-capacity", "8").await;
+    submit("main form.stack button[type=submit]").await;
+    b.wait_for(".notice.ok").await;
+    let path = b.path().await;
+    let activity_path = path.strip_suffix("?notice=created").unwrap_or_else(|| panic!("on {path}")).to_string();
+    assert_eq!(b.text("main h1").await, "Kite-making group");
+
+    // Three weekly sessions (inside the counts' default period: the last twelve months).
+    for (n, date) in ["2026-02-02", "2026-02-09", "2026-02-16"].into_iter().enumerate() {
+        b.fill("#f-date", date).await;
+        b.fill("#f-venue", "Activity room").await;
+        b.fill("#f-starts_at", "14:30").await;
+        b.fill("#f-ends_at", "16:00").await;
+        submit("#add-session button[type=submit]").await;
+        b.wait_for(&format!("#sessions + table tbody tr:nth-child({})", n + 1)).await;
+    }
+    assert_eq!(b.text("#sessions-held").await, "0", "no session is held before attendance is taken");
+
+    // Find the five and enrol them.
+    b.fill("#f-find", "kite").await;
+    submit("form.filters button[type=submit]").await;
+    b.wait_for("#enrol input[name=client]").await;
+    let boxes = b.client.find_all(Locator::Css("#enrol input[name=client]")).await.unwrap();
+    assert_eq!(boxes.len(), 5, "the search finds the five clients");
+    for cb in boxes {
+        cb.click().await.unwrap();
+    }
+    submit("#enrol button[type=submit]").await;
+    b.wait_for("#participants + table tbody tr:nth-child(5)").await;
+    let participants = b.text("#participants + table").await;
+    for name in names {
+        assert!(participants.contains(name), "{name} is enrolled: {participants}");
+    }
+    let session_links: Vec<String> = {
+        let mut out = Vec::new();
+        for a in b.client.find_all(Locator::Css("#sessions + table tbody a")).await.unwrap() {
+            out.push(a.attr("href").await.unwrap().unwrap());
+        }
+        out
+    };
+    assert_eq!(session_links.len(), 3);
+
+    // Attendance on a phone: 5 at session 1, 3 at session 2, 4 at session 3 (overlapping people).
+    b.client.set_window_size(390, 844).await.unwrap();
+    let present: [&[&str]; 3] = [&names, &["Kite Ada", "Kite Ben", "Kite Cleo"], &["Kite Ada", "Kite Cleo", "Kite Dev", "Kite Eli"]];
+    for (i, (href, who)) in session_links.iter().zip(present).enumerate() {
+        b.goto(href).await;
+        b.wait_for("#checklist").await;
+        let width: serde_json::Value = b.client.execute("return window.innerWidth", vec![]).await.unwrap();
+        assert!(width.as_i64().unwrap() <= 390, "a phone-sized viewport: {width}");
+        let scroll: serde_json::Value =
+            b.client.execute("return document.documentElement.scrollWidth > window.innerWidth", vec![]).await.unwrap();
+        assert_eq!(scroll, serde_json::json!(false), "the checklist fits the phone without scrolling sideways");
+        assert_eq!(b.text("#present-count").await, "0");
+        if i == 0 {
+            submit("#all-present").await;
+        } else {
+            for name in who {
+                let xpath = format!("//form[@id='checklist']//label[span[text()='{name}']]/input[@type='checkbox']");
+                let cb = b.client.find(Locator::XPath(&xpath)).await.unwrap_or_else(|e| panic!("a box for {name}: {e}"));
+                assert!(cb.is_displayed().await.unwrap(), "{name}'s box is visible");
+                cb.click().await.unwrap();
+            }
+            submit("#save-attendance").await;
+        }
+        b.wait_for(".notice.ok").await;
+        assert_eq!(b.path().await, format!("{href}?notice=saved"));
+        assert_eq!(b.text("#present-count").await, who.len().to_string(), "session {}", i + 1);
+        let ticked = b.client.find_all(Locator::Css("#checklist input[name=present]:checked")).await.unwrap();
+        assert_eq!(ticked.len(), who.len(), "the saved ticks are shown again");
+        if i == 2 {
+            b.screenshot("attendance-phone").await;
+        }
+    }
+
+    // The activity page adds up the attendances…
+    b.goto(&activity_path).await;
+    b.wait_for("#activity-counts").await;
+    assert_eq!(b.text("#sessions-held").await, "3");
+    assert_eq!(b.text("#person-times").await, "12", "person-times = attendances");
+
+    // …and the counts page shows person-times and distinct people for the period.
+    b.goto("/activities").await;
+    b.client.find(Locator::LinkText("Counts")).await.unwrap().click().await.unwrap();
+    b.wait_for("#counts").await;
+    let header: Vec<String> = {
+        let mut out = Vec::new();
+        for th in b.client.find_all(Locator::Css("#counts thead th")).await.unwrap() {
+            out.push(th.text().await.unwrap());
+        }
+        out
+    };
+    let rows = b.client.find_all(Locator::Css("#counts tbody tr")).await.unwrap();
+    assert_eq!(rows.len(), 1, "one total row");
+    let mut cells = Vec::new();
+    for td in rows[0].find_all(Locator::Css("td")).await.unwrap() {
+        cells.push(td.text().await.unwrap());
+    }
+    let cell = |label: &str| {
+        let i = header.iter().position(|h| h == label).unwrap_or_else(|| panic!("a `{label}` column in {header:?}"));
+        cells[i].clone()
+    };
+    assert_eq!(cell("Person-times"), "12", "5 + 3 + 4 attendances");
+    assert_eq!(cell("Unique persons"), "5", "five different people, each counted once");
+    assert_eq!(cell("Sessions held"), "3");
+    assert_eq!(cell("Groups / events held"), "1");
+    assert!(b.text("#counts-scope").await.contains("2 Mar 2026"), "the period ends today");
+    b.screenshot("activity-counts-phone").await;
+    b.close().await;
+}

@@ -31,7 +31,19 @@ fn ms(d: Duration) -> String {
 }
 
 /// Runs on a fresh database at `url` (a new SQLite file when it is a path).
-pub async fn run(url: &str, writes: usize, requests: usize, import_rows: usize) -> Result<Vec<BenchResult>, CliError> {
+/// What to measure and how much of it.
+pub struct BenchSizes {
+    pub writes: usize,
+    pub requests: usize,
+    pub import_rows: usize,
+    /// Attendance rows generated before timing the counts (0 skips the activities section).
+    pub attendance_rows: u64,
+    /// Concurrent attendance markers.
+    pub markers: usize,
+}
+
+pub async fn run(url: &str, sizes: &BenchSizes) -> Result<Vec<BenchResult>, CliError> {
+    let BenchSizes { writes, requests, import_rows, .. } = *sizes;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = Store::open(&StoreOptions::new(url), clock.clone()).await?;
     if !store.list_agencies().await?.is_empty() {
@@ -137,6 +149,9 @@ pub async fn run(url: &str, writes: usize, requests: usize, import_rows: usize) 
             value: format!("{:.1} s", t.elapsed().as_secs_f64()),
         });
     }
+    if sizes.attendance_rows > 0 {
+        out.extend(activities(&store, &actor, sizes).await?);
+    }
     if let Some(rss) = rss_kib() {
         out.push(BenchResult { name: "resident memory at the end".into(), value: format!("{:.1} MiB", rss as f64 / 1024.0) });
     }
@@ -146,4 +161,112 @@ pub async fn run(url: &str, writes: usize, requests: usize, import_rows: usize) 
 fn rss_kib() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     s.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn latencies(name: String, mut times: Vec<Duration>, wall: Duration) -> BenchResult {
+    times.sort();
+    BenchResult {
+        name,
+        value: format!(
+            "{:.0} marks/s · p50 {} · p95 {} · p99 {}",
+            times.len() as f64 / wall.as_secs_f64(),
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.95)),
+            ms(percentile(&times, 0.99))
+        ),
+    }
+}
+
+/// Attendance marking under concurrent markers, then the counts over bulk-generated rows.
+async fn activities(store: &Store, actor: &Actor, sizes: &BenchSizes) -> Result<Vec<BenchResult>, CliError> {
+    use shegong_domain::activities::{ActivityInput, AttendanceInput, CountGrain, SessionInput};
+    use shegong_domain::ports::{ActivitiesRepo, ClientsRepo};
+    let mut out = Vec::new();
+    let org = actor.org_id;
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Hong_Kong).date_naive();
+    let units: Vec<_> = store.list_units(org).await?.into_iter().map(|u| u.id).collect();
+    let (domains, categories) = (store.activity_domains(org).await?, store.categories(org).await?);
+    // Each marker ticks people one at a time at its own session, as a worker on a phone does.
+    let markers = sizes.markers.max(1);
+    let marks = (sizes.requests / 10).max(2);
+    let mut sessions = Vec::with_capacity(markers);
+    for k in 0..markers {
+        let input = ActivityInput {
+            unit_id: units.get(k % units.len().max(1)).copied(),
+            kind: "group".into(),
+            title_en: format!("Bench group {k}"),
+            domain: "elderly".into(),
+            target_categories: vec!["elderly_alone".into()],
+            ..Default::default()
+        };
+        let a = store.create_activity(actor, &input.validate(&domains, &categories)?).await?;
+        let s = SessionInput { date: today.to_string(), starts_at: "10:00".into(), ends_at: "11:30".into(), venue: String::new() };
+        let session = store.add_session(actor, a.id, &s.validate()?).await?;
+        let people = store.bulk_person_numbers(org, marks as u32, a.unit_id).await?;
+        sessions.push((session.id, people));
+    }
+    let t = Instant::now();
+    let mut tasks = Vec::with_capacity(markers);
+    for (session, people) in sessions {
+        let (store, actor) = (store.clone(), actor.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::with_capacity(people.len());
+            for no in people {
+                let input = AttendanceInput { present: vec![no], ..Default::default() };
+                let t = Instant::now();
+                store.mark_attendance(&actor, session, &input).await?;
+                times.push(t.elapsed());
+            }
+            Ok::<_, CliError>(times)
+        }));
+    }
+    let mut times = Vec::new();
+    for task in tasks {
+        times.extend(task.await.map_err(|e| CliError::Usage(e.to_string()))??);
+    }
+    let wall = t.elapsed();
+    out.push(latencies(format!("mark attendance, {markers} concurrent markers (n={})", times.len()), times, wall));
+
+    // Three years of activities for up to 200 units, through the bulk path, then the counts.
+    let t = Instant::now();
+    let unit_count = units.len().clamp(1, 200);
+    let r = crate::bulk::generate(store, actor, unit_count, sizes.attendance_rows, 2026, today, |_| {}).await?;
+    out.push(BenchResult {
+        name: format!(
+            "generate {} attendance rows ({} units, {} activities, {} sessions, {} persons)",
+            r.rows, r.units, r.activities, r.sessions, r.persons
+        ),
+        value: format!(
+            "{:.1} s ({:.0} rows/s) + rollup rebuild {:.1} s (total {:.1} s)",
+            r.insert_secs,
+            r.rows as f64 / r.insert_secs.max(1e-9),
+            r.rebuild_secs,
+            t.elapsed().as_secs_f64()
+        ),
+    });
+    let year_ago = today.checked_sub_months(chrono::Months::new(12)).and_then(|d| d.succ_opt()).unwrap_or(today);
+    let three_years = today - chrono::Duration::days(3 * 365);
+    let one_unit = units.first().copied().map(|u| vec![u]);
+    let queries: [(&str, Option<&[shegong_domain::ids::UnitId]>, chrono::NaiveDate, CountGrain); 5] = [
+        ("agency total, last 12 months (the counts page)", None, year_ago, CountGrain::Total),
+        ("agency total, 3 years", None, three_years, CountGrain::Total),
+        ("by unit, 3 years", None, three_years, CountGrain::Unit),
+        ("by month, 3 years", None, three_years, CountGrain::Month),
+        ("one unit, last 12 months", one_unit.as_deref(), year_ago, CountGrain::Total),
+    ];
+    for (label, units, from, grain) in queries {
+        let mut times = Vec::new();
+        let mut n_rows = 0;
+        for _ in 0..5 {
+            let t = Instant::now();
+            n_rows = store.activity_counts(org, units, from, today, grain).await?.len();
+            times.push(t.elapsed());
+        }
+        times.sort();
+        out.push(BenchResult {
+            name: format!("activity_counts: {label} ({} rows in the table, {n_rows} result rows)", r.rows),
+            value: format!("median {} · max {} (5 runs)", ms(percentile(&times, 0.5)), ms(percentile(&times, 1.0))),
+        });
+    }
+    Ok(out)
 }

@@ -1,6 +1,7 @@
 //! The `shegong` command: settings and wiring. The work itself lives in the other crates.
 
 pub mod bench;
+pub mod bulk;
 pub mod import;
 pub mod settings;
 
@@ -65,6 +66,14 @@ pub enum Command {
         /// How many synthetic clients to add to the first agency (invented people).
         #[arg(long, default_value_t = 0)]
         clients: usize,
+        /// How many units the synthetic activities of --attendance are spread over (invented
+        /// units are added when the agency has fewer).
+        #[arg(long, default_value_t = 200)]
+        activities_units: usize,
+        /// Attendance rows of synthetic activities over the last three years (up to 10,000,000;
+        /// 0: none). Written in bulk; the count rollups are rebuilt at the end.
+        #[arg(long, default_value_t = 0)]
+        attendance: u64,
     },
     /// Manage accounts.
     #[command(subcommand)]
@@ -109,6 +118,13 @@ pub enum Command {
         /// How many rows the client import benchmark imports (0 to skip).
         #[arg(long, default_value_t = 100_000)]
         import_rows: usize,
+        /// How many attendance rows to generate before timing the activity counts (0 to skip the
+        /// activities section; docs/PERFORMANCE.md uses 1,000,000).
+        #[arg(long, default_value_t = 20_000)]
+        attendance_rows: u64,
+        /// How many attendance markers work at once.
+        #[arg(long, default_value_t = 50)]
+        markers: usize,
     },
 }
 
@@ -193,8 +209,11 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
                 let n = shegong_web::demo::seed_demo_clients(&store, 300, 2026).await?;
                 let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Hong_Kong).date_naive();
                 let cases = shegong_web::demo::cases::seed_demo_cases(&store, 80, 2026, today).await?;
+                let activities = shegong_web::demo::activities::seed_demo_activities(&store, 2026, today).await?;
                 print_demo_logins();
-                println!("{n} synthetic clients and {cases} cases registered (invented people, for trying things out)");
+                println!(
+                    "{n} synthetic clients, {cases} cases and {activities} activities registered (invented people, for trying things out)"
+                );
             }
             serve(settings, store, clock).await?;
         }
@@ -207,7 +226,10 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
                 println!("  {m}");
             }
         }
-        Command::Demo { clients } => {
+        Command::Demo { clients, activities_units, attendance } => {
+            if attendance > MAX_DEMO_ATTENDANCE {
+                return Err(CliError::Usage(format!("--attendance is at most {MAX_DEMO_ATTENDANCE}")));
+            }
             let store = open_store(&settings, clock).await?;
             if shegong_web::demo::seed_if_empty(&store).await? {
                 print_demo_logins();
@@ -217,6 +239,9 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
                 let n = shegong_web::demo::seed_demo_clients(&store, clients, rand::random()).await?;
                 println!("{n} synthetic clients registered in {:.1} s", started.elapsed().as_secs_f64());
                 println!("the search index catches up when the server next starts (or run `shegong search rebuild`)");
+            }
+            if attendance > 0 {
+                demo_attendance(&store, activities_units, attendance).await?;
             }
         }
         Command::User(cmd) => user(&settings, clock, cmd).await?,
@@ -251,12 +276,13 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
             }
             return Ok(if broken { 1 } else { 0 });
         }
-        Command::Bench { writes, requests, import_rows } => {
+        Command::Bench { writes, requests, import_rows, attendance_rows, markers } => {
             // Never write bench data into the default database: use a scratch file unless told.
             let explicit = cli.settings.database_url.is_some() || cli.settings.config.is_some();
             let scratch = std::env::temp_dir().join(format!("shegong-bench-{}.db", std::process::id()));
             let url = if explicit { settings.database_url.clone() } else { scratch.to_string_lossy().to_string() };
-            let results = bench::run(&url, writes, requests, import_rows).await;
+            let sizes = bench::BenchSizes { writes, requests, import_rows, attendance_rows, markers };
+            let results = bench::run(&url, &sizes).await;
             if !explicit {
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{url}{suffix}"));
@@ -288,6 +314,34 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         }
     }
     Ok(0)
+}
+
+/// The most attendance rows `demo --attendance` writes (the benchmark scale of the issue).
+const MAX_DEMO_ATTENDANCE: u64 = 10_000_000;
+
+/// `demo --attendance`: three years of synthetic activities for the first agency.
+async fn demo_attendance(store: &Store, units: usize, rows: u64) -> Result<(), CliError> {
+    let agency = store.list_agencies().await?.into_iter().next().ok_or_else(|| CliError::Usage("no agency".into()))?;
+    let users = shegong_domain::ports::AccountsRepo::list_users(store, agency.id).await?;
+    let admin =
+        users.iter().find(|u| u.grants.has_role(Role::Admin)).ok_or_else(|| CliError::Usage("the agency has no administrator".into()))?;
+    let actor = shegong_domain::accounts::Actor::from(admin);
+    let tz: chrono_tz::Tz = agency.time_zone.parse().unwrap_or(chrono_tz::Asia::Hong_Kong);
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let mut shown = 0;
+    let r = bulk::generate(store, &actor, units, rows, rand::random(), today, |n| {
+        // A line per million rows: long runs show they are moving.
+        if n / 1_000_000 > shown {
+            shown = n / 1_000_000;
+            println!("  {n} attendance rows written");
+        }
+    })
+    .await?;
+    println!(
+        "{} attendance rows in {} activities ({} sessions, {} persons, {} units) written in {:.1} s; rollups rebuilt in {:.1} s",
+        r.rows, r.activities, r.sessions, r.persons, r.units, r.insert_secs, r.rebuild_secs
+    );
+    Ok(())
 }
 
 fn print_demo_logins() {

@@ -204,6 +204,26 @@ async fn next_person_no<C: ConnectionTrait>(c: &C, org: OrgId) -> Result<i64> {
     Ok(next - 1)
 }
 
+/// Takes `n` consecutive person numbers at once (bulk generation) and returns the first.
+async fn next_person_block<C: ConnectionTrait>(c: &C, org: OrgId, n: i64) -> Result<i64> {
+    let first = next_person_no(c, org).await?;
+    if n <= 1 {
+        return Ok(first);
+    }
+    let q = Query::update()
+        .table(counter::Entity)
+        .value(counter::Column::NextPerson, Expr::col(counter::Column::NextPerson).add(n - 1))
+        .and_where(Expr::col(counter::Column::OrgId).eq(org.0))
+        .returning_col(counter::Column::NextPerson)
+        .to_owned();
+    let row = c.query_one(&q).await.map_err(db_err)?.ok_or_else(|| storage("person counter missing"))?;
+    let next: i64 = row.try_get("", "next_person").map_err(db_err)?;
+    if next - 1 > i64::from(u32::MAX) {
+        return Err(storage("person numbers exhausted"));
+    }
+    Ok(first)
+}
+
 /// The person number of a client, given one when they have none.
 pub(crate) async fn client_person<C: ConnectionTrait>(c: &C, org: OrgId, client: ClientId) -> Result<i64> {
     let find = || person::Entity::find().filter(person::Column::OrgId.eq(org.0)).filter(person::Column::ClientId.eq(client.0)).one(c);
@@ -1863,21 +1883,23 @@ pub struct BulkActivity {
 }
 
 impl Store {
-    /// Gives `n` new clients' worth of person numbers to the benchmark: returns the first.
+    /// Registers `guests` synthetic guests of `unit` for the benchmark generator and returns
+    /// their person numbers (one block of the counter, taken in a single update).
     pub async fn bulk_person_numbers(&self, org: OrgId, guests: u32, unit: UnitId) -> Result<Vec<i64>> {
         let now = self.now();
         let txn = crate::dialect::write_txn(&self.db).await.map_err(db_err)?;
+        let first = next_person_block(&txn, org, i64::from(guests)).await?;
         let mut out = Vec::with_capacity(guests as usize);
         let mut gs = Vec::new();
         let mut ps = Vec::new();
         for i in 0..guests {
             let id = Uuid::now_v7();
-            let no = next_person_no(&txn, org).await?;
+            let no = first + i64::from(i);
             gs.push(guest::ActiveModel {
                 org_id: Set(org.0),
                 id: Set(id),
                 unit_id: Set(unit.0),
-                name: Set(format!("Bench guest {i}")),
+                name: Set(format!("Bench guest {no}")),
                 sex: Set("unknown".into()),
                 age_band: Set(None),
                 created_at: Set(now),

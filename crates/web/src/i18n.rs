@@ -94,6 +94,24 @@ mod tests {
         out
     }
 
+    /// Fluent refuses a bundle that defines a message twice, and only says so when the
+    /// bundle is first loaded, at run time: catch it here instead.
+    #[test]
+    fn no_key_is_defined_twice() {
+        for locale in ["en", "zh-Hant-HK", "zh-Hans-CN"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(locale);
+            for entry in std::fs::read_dir(&dir).expect("locale dir") {
+                let text = std::fs::read_to_string(entry.expect("entry").path()).expect("ftl");
+                let mut seen = BTreeSet::new();
+                for line in text.lines().filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_alphabetic())) {
+                    if let Some((k, _)) = line.split_once('=') {
+                        assert!(seen.insert(k.trim().to_string()), "{locale}: `{}` is defined twice", k.trim());
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_key_is_in_every_locale() {
         let en = keys("en");

@@ -9,6 +9,7 @@ use shegong_domain::locale::Locale;
 use shegong_domain::ports::Storage;
 use shegong_domain::units::{Agency, UnitInput};
 
+pub mod activities;
 pub mod cases;
 pub mod clients;
 
