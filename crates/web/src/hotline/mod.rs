@@ -169,6 +169,7 @@ pub async fn lookup(state: &AppState, ctx: &Ctx, q: &str) -> AppResult<Vec<Calle
 
 /// Logs a call. High and imminent risk go to a supervisor of the point, who sees it on screen.
 pub async fn log(state: &AppState, ctx: &Ctx, input: &CallInput) -> AppResult<Call> {
+    ctx.require(Permission::LogCalls, Scope::AnyUnit)?;
     let org = ctx.user.org_id;
     let agency = state.store.agency(org).await?;
     let topics = state.store.hotline_topics(org).await?;
@@ -386,6 +387,7 @@ pub async fn save_topics(state: &AppState, ctx: &Ctx, list: &[Topic]) -> AppResu
 }
 
 pub async fn create_schedule(state: &AppState, ctx: &Ctx, input: &ScheduleInput) -> AppResult<CheckInSchedule> {
+    ctx.require(Permission::ManageHotline, Scope::AnyUnit)?;
     let org = ctx.user.org_id;
     let fields = input.validate(today(state, org).await?)?;
     ctx.require(Permission::ManageHotline, Scope::Unit(fields.unit_id))?;
