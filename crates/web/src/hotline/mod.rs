@@ -104,9 +104,10 @@ pub struct CallerHistory {
 
 pub async fn history(state: &AppState, ctx: &Ctx, client: ClientId) -> AppResult<CallerHistory> {
     let org = ctx.user.org_id;
-    state.store.get_client(org, client).await?;
+    let cl = state.store.get_client(org, client).await?;
     let case_worker = !open_cases_of(state, ctx, client).await?.is_empty();
-    if !case_worker && !ctx.can(Permission::ViewHotline, Scope::AnyUnit) {
+    let hotline_staff = ctx.can(Permission::ViewHotline, Scope::AnyUnit) && ctx.can(Permission::ViewClients, Scope::Unit(cl.unit_id));
+    if !case_worker && !hotline_staff {
         return Err(DomainError::Forbidden.into());
     }
     let all = state.store.list_calls(org, &CallQuery { client: Some(client), limit: LIST_LIMIT, ..Default::default() }).await?;
@@ -191,7 +192,7 @@ pub async fn log(state: &AppState, ctx: &Ctx, input: &CallInput) -> AppResult<Ca
     Ok(state.store.log_call(&ctx.actor(), &fields).await?)
 }
 
-/// Who a call can be escalated to: active staff who manage the point's hotline and read its calls.
+/// Who a call can be escalated to: the point's supervisors (督導/督导) who read its calls.
 pub async fn supervisors(state: &AppState, ctx: &Ctx, unit: UnitId) -> AppResult<Vec<(UserId, String)>> {
     let mut out: Vec<(UserId, String)> = state
         .store
@@ -200,7 +201,7 @@ pub async fn supervisors(state: &AppState, ctx: &Ctx, unit: UnitId) -> AppResult
         .into_iter()
         .filter(|u| {
             u.active
-                && u.grants.allows(Permission::ManageHotline, Scope::Unit(unit))
+                && u.grants.allows(Permission::ApproveCases, Scope::Unit(unit))
                 && u.grants.allows(Permission::ViewHotline, Scope::Unit(unit))
         })
         .map(|u| (u.id, u.display_name))
@@ -212,6 +213,7 @@ pub async fn supervisors(state: &AppState, ctx: &Ctx, unit: UnitId) -> AppResult
 /// The named supervisor has seen the escalation.
 pub async fn acknowledge(state: &AppState, ctx: &Ctx, id: CallId) -> AppResult<Call> {
     let c = state.store.get_call(ctx.user.org_id, id).await?;
+    ctx.require(Permission::ApproveCases, Scope::Unit(c.unit_id))?;
     ctx.require(Permission::ViewHotline, Scope::Unit(c.unit_id))?;
     if c.escalated_to != Some(ctx.user.id) {
         return Err(DomainError::Forbidden.into());
@@ -331,11 +333,9 @@ pub struct PointView {
     pub on_duty: Vec<Shift>,
 }
 
+/// Numbers, hours and the roster are not about any client: the unit's staff all see them.
 fn require_point_reader(ctx: &Ctx, unit: UnitId) -> AppResult<()> {
-    if ctx.can(Permission::ManageHotline, Scope::Unit(unit)) {
-        return Ok(());
-    }
-    ctx.require(Permission::ViewHotline, Scope::Unit(unit))
+    ctx.require(Permission::ViewUnits, Scope::Unit(unit))
 }
 
 pub async fn point(state: &AppState, ctx: &Ctx, unit: UnitId) -> AppResult<PointView> {
@@ -373,9 +373,7 @@ pub async fn add_shift(state: &AppState, ctx: &Ctx, unit: UnitId, input: &ShiftI
 }
 
 pub async fn topics(state: &AppState, ctx: &Ctx) -> AppResult<Vec<Topic>> {
-    if !ctx.can(Permission::LogCalls, Scope::AnyUnit) && !ctx.can(Permission::ManageHotline, Scope::AnyUnit) {
-        return Err(DomainError::Forbidden.into());
-    }
+    ctx.require(Permission::ViewUnits, Scope::AnyUnit)?;
     Ok(state.store.hotline_topics(ctx.user.org_id).await?)
 }
 
@@ -446,10 +444,7 @@ pub struct StatsParams {
 
 /// Calls, unique callers, follow-ups, check-ins, shifts and staff-hours of the caller's points.
 pub async fn stats(state: &AppState, ctx: &Ctx, p: &StatsParams) -> AppResult<HotlineStats> {
-    let (view, manage) = (ctx.can(Permission::ViewHotline, Scope::AnyUnit), ctx.can(Permission::ManageHotline, Scope::AnyUnit));
-    if !view && !manage {
-        return Err(DomainError::Forbidden.into());
-    }
+    ctx.require(Permission::ViewHotline, Scope::AnyUnit)?;
     let org = ctx.user.org_id;
     let to = p.to.unwrap_or(today(state, org).await?);
     let from = p.from.unwrap_or(to - Duration::days(30));
@@ -461,20 +456,9 @@ pub async fn stats(state: &AppState, ctx: &Ctx, p: &StatsParams) -> AppResult<Ho
     } else {
         HotlineGrouping::parse(&p.by).ok_or_else(|| DomainError::invalid("by", "invalid-choice"))?
     };
-    // The union of the units reached by either permission.
-    let mut us = match (units(ctx, Permission::ViewHotline), units(ctx, Permission::ManageHotline)) {
-        (None, _) | (_, None) => None,
-        (Some(mut a), Some(b)) => {
-            a.extend(b);
-            a.sort();
-            a.dedup();
-            Some(a)
-        }
-    };
+    let mut us = units(ctx, Permission::ViewHotline);
     if let Some(u) = p.unit_id {
-        if !ctx.can(Permission::ViewHotline, Scope::Unit(u)) && !ctx.can(Permission::ManageHotline, Scope::Unit(u)) {
-            return Err(DomainError::Forbidden.into());
-        }
+        ctx.require(Permission::ViewHotline, Scope::Unit(u))?;
         us = Some(vec![u]);
     }
     let facts = state.store.hotline_facts(org, us.as_deref(), from, to).await?;
