@@ -551,6 +551,10 @@ impl HotlineRepo for Store {
             at: Set(f.at),
             version: Set(1),
         };
+        let _queue = match self.db.get_database_backend() {
+            sea_orm::DbBackend::Sqlite => Some(self.writers.lock().await),
+            _ => None,
+        };
         let txn = crate::dialect::write_txn(&self.db).await.map_err(db_err)?;
         let m = m.insert(&txn).await.map_err(db_err)?;
         if let Some(due) = f.follow_up_due {
