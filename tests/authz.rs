@@ -310,6 +310,8 @@ enum Body {
     SheetUpload,
     /// A low-risk call at the unit of `On`, from an unregistered number.
     NewCallJson,
+    NewCallForm,
+    DoneForm,
     /// A case from the call of `On`, for one presenting problem.
     CaseFromCallJson,
     FlagJson,
@@ -466,6 +468,14 @@ const MATRIX: &[Row] = &[
     row("POST", "/cases/{id}/closure", On::PendingClosure(Unit::B), Body::ClosureDecisionForm, Need::Perm(ApproveCases, At::ThatUnit), Who::Roles(NOBODY), None),
     row("POST", "/cases/{id}/reopen", On::ClosedCase(Unit::A), Body::ReopenForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
     row("POST", "/cases/{id}/reopen", On::ClosedCase(Unit::B), Body::ReopenForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    // hotline
+    row("GET", "/hotline", On::Nothing, Body::None, Need::Perm(LogCalls, At::AnyUnit), Who::Roles(CALL_LOGGERS), Some("call-form")),
+    row("POST", "/hotline/calls", On::CallersUnit, Body::NewCallForm, Need::Perm(LogCalls, At::ThatUnit), Who::Roles(CALL_LOGGERS), None),
+    row("POST", "/hotline/calls", On::OtherUnit, Body::NewCallForm, Need::Perm(LogCalls, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/hotline/calls/{id}/acknowledge", On::NewCall(Unit::A), Body::EmptyForm, Need::Perm(ApproveCases, At::ThatUnit), Who::Roles(APPROVERS), None),
+    row("POST", "/hotline/calls/{id}/acknowledge", On::NewCall(Unit::B), Body::EmptyForm, Need::Perm(ApproveCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/hotline/follow-ups/{id}/done", On::NewFollowUp(Unit::A), Body::DoneForm, Need::Perm(ViewHotline, At::ThatUnit), Who::Roles(HOTLINE_STAFF), None),
+    row("POST", "/hotline/follow-ups/{id}/done", On::NewFollowUp(Unit::B), Body::DoneForm, Need::Perm(ViewHotline, At::ThatUnit), Who::Roles(NOBODY), None),
     // activities (unit A's team reaches unit A's activities; only the agency-wide admin reaches unit B's)
     row("GET", "/activities", On::Nothing, Body::None, Need::Perm(ViewActivities, At::AnyUnit), Who::Roles(ACTIVITY_TEAM), Some("Authz-A activity")),
     row("POST", "/activities", On::CallersUnit, Body::NewActivityForm, Need::Perm(EditActivities, At::ThatUnit), Who::Roles(ACTIVITY_STAFF), None),
@@ -1409,6 +1419,15 @@ impl Fx<'_> {
                 "unit_id": unit(), "caller_phone": phone, "call_type": "information", "topics": ["supplies"],
                 "risk": "low", "outcome": "resolved", "note": format!("authz {tag}"),
             })),
+            Body::NewCallForm => form(&[
+                ("unit_id", &unit()),
+                ("caller_phone", &phone),
+                ("call_type", "information"),
+                ("topics", "supplies"),
+                ("risk", "low"),
+                ("outcome", "resolved"),
+            ]),
+            Body::DoneForm => form(&[("result", "authz done")]),
             Body::CaseFromCallJson => Payload::Json(json!({"problems": ["housing"]})),
             Body::FlagJson => {
                 Payload::Json(json!({"flag": "frequent_caller", "until": (today(self.app) + chrono::Duration::days(30)).to_string()}))
