@@ -572,6 +572,9 @@ async fn hotline_high_risk_call_escalated_and_followed_up_in_simplified_chinese(
     sign_out().await;
     b.sign_in(&supervisor.username, PASSWORD).await;
     switch_to_chinese().await;
+    b.goto("/").await;
+    let home = b.wait_for("#home-escalations").await.text().await.unwrap();
+    assert!(home.contains("有 1 个高风险热线来电上报给你"), "the home page points to it: {home}");
     b.goto("/hotline").await;
     let esc = b.wait_for("#escalations").await.text().await.unwrap();
     assert!(esc.contains("紧迫") && esc.contains("保持通话"), "{esc}");

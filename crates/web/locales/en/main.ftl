@@ -803,4 +803,5 @@ field-error-case-already-opened = A case was already opened from this call.
 field-error-shift-length = A shift ends after it starts and lasts at most { $max } hours.
 field-error-topic-kept = The topic "{ $code }" is used on calls and cannot be removed; untick "Active" instead.
 field-error-in-past = Choose today or a later day.
+home-hotline-escalations = { $count } high-risk hotline calls are escalated to you and wait for your acknowledgement.
 ## end hotline

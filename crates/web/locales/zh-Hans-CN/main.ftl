@@ -803,4 +803,5 @@ field-error-case-already-opened = 这个来电已经开案。
 field-error-shift-length = 班次须在开始后结束，最长 { $max } 小时。
 field-error-topic-kept = 主题“{ $code }”已用于来电记录，不能删除；请改为取消“启用”。
 field-error-in-past = 请选择今天或以后的日期。
+home-hotline-escalations = 有 { $count } 个高风险热线来电上报给你，等待你确认。
 ## end hotline

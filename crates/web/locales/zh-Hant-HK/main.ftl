@@ -803,4 +803,5 @@ field-error-case-already-opened = 此來電已開立個案。
 field-error-shift-length = 更份須在開始後結束，最長 { $max } 小時。
 field-error-topic-kept = 主題「{ $code }」已用於來電記錄，不可刪除；請改為取消「啟用」。
 field-error-in-past = 請選擇今日或以後的日子。
+home-hotline-escalations = 有 { $count } 個高風險熱線來電轉介給你，等待你確認。
 ## end hotline
