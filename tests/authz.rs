@@ -14,8 +14,9 @@ use shegong_domain::cases::{
 };
 use shegong_domain::clients::{Client as ClientRecord, ClientFilter, ClientInput, ConsentInput, HouseholdInput, MemberInput};
 use shegong_domain::clock::Clock;
+use shegong_domain::hotline::{default_topics, Call, CallInput, ScheduleInput};
 use shegong_domain::ids::{ActivityId, CaseId, ClientId, HouseholdId, SessionId, UnitId, UserId};
-use shegong_domain::ports::{AccountsRepo, ActivitiesRepo, AuditRepo, CasesRepo, ClientsRepo, UnitsRepo};
+use shegong_domain::ports::{AccountsRepo, ActivitiesRepo, AuditRepo, CasesRepo, ClientsRepo, HotlineRepo, UnitsRepo};
 use shegong_testkit::{db_test, Client, TestApp, PASSWORD};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -78,6 +79,13 @@ enum On {
     Activity(Unit),
     /// The session of the test's activity in that unit.
     Session(Unit),
+    /// A hotline call about the test's client of that unit, logged for this call only by the
+    /// other account and escalated to the seeded supervisor.
+    NewCall(Unit),
+    /// An open follow-up of a call at that unit, made for this call only.
+    NewFollowUp(Unit),
+    /// A check-in schedule of the test's client at that unit.
+    Schedule(Unit),
 }
 
 /// The unit a record belongs to.
@@ -110,7 +118,10 @@ impl On {
             | On::SubmittedPlan(u)
             | On::Note(u)
             | On::Task(u)
-            | On::Referral(u) => Some(u),
+            | On::Referral(u)
+            | On::NewCall(u)
+            | On::NewFollowUp(u)
+            | On::Schedule(u) => Some(u),
             On::Nothing | On::OtherAccount | On::OwnToken | On::File => None,
         }
     }
@@ -162,6 +173,14 @@ const ACTIVITY_TEAM: &[Role] =
     &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::PeerSupporter, Role::Volunteer];
 /// `EditActivities`.
 const ACTIVITY_STAFF: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker];
+
+/// `ViewHotline`: hotline staff of unit A (call notes, the queue, check-ins).
+const HOTLINE_STAFF: &[Role] = &[Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::HotlineOperator];
+/// `LogCalls`: hotline staff and the trained volunteers who take shifts.
+const CALL_LOGGERS: &[Role] =
+    &[Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::PeerSupporter, Role::Volunteer, Role::HotlineOperator];
+/// `ManageHotline` in unit A: the agency's admin and the unit's supervisor.
+const HOTLINE_MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor];
 
 /// What a call sends. Every write sends a valid body, except where noted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -289,6 +308,23 @@ enum Body {
     DomainJson,
     /// A sign-in sheet (CSV) for the session of `On`, as a multipart upload.
     SheetUpload,
+    /// A low-risk call at the unit of `On`, from an unregistered number.
+    NewCallJson,
+    NewCallForm,
+    DoneForm,
+    /// A case from the call of `On`, for one presenting problem.
+    CaseFromCallJson,
+    FlagJson,
+    FollowUpDoneJson,
+    /// The point of `On` (a unit) at its current version, with one number.
+    PointJson,
+    /// A shift of the seeded volunteer at the point of `On`.
+    ShiftJson,
+    /// The agency's hotline topics as they are.
+    TopicsJson,
+    /// A check-in schedule of the test's client of `On`, made by the seeded hotline operator.
+    ScheduleJson,
+    AttemptJson,
 }
 
 impl Body {
@@ -315,8 +351,8 @@ const fn row(method: &'static str, path: &'static str, on: On, body: Body, need:
 }
 
 use Permission::{
-    AnonymiseClients, ApproveCases, ConfigureCases, EditActivities, EditCases, EditClients, ManageClients, ManageUnits, ManageUsers,
-    RecordAttendance, ViewActivities, ViewAudit, ViewCases, ViewClients, ViewUnits,
+    AnonymiseClients, ApproveCases, ConfigureCases, EditActivities, EditCases, EditClients, LogCalls, ManageClients, ManageHotline,
+    ManageUnits, ManageUsers, RecordAttendance, ViewActivities, ViewAudit, ViewCases, ViewClients, ViewHotline, ViewUnits,
 };
 
 /// Every route of the application. Rows run in this order for each caller: the sign-in and
@@ -432,6 +468,14 @@ const MATRIX: &[Row] = &[
     row("POST", "/cases/{id}/closure", On::PendingClosure(Unit::B), Body::ClosureDecisionForm, Need::Perm(ApproveCases, At::ThatUnit), Who::Roles(NOBODY), None),
     row("POST", "/cases/{id}/reopen", On::ClosedCase(Unit::A), Body::ReopenForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
     row("POST", "/cases/{id}/reopen", On::ClosedCase(Unit::B), Body::ReopenForm, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    // hotline
+    row("GET", "/hotline", On::Nothing, Body::None, Need::Perm(LogCalls, At::AnyUnit), Who::Roles(CALL_LOGGERS), Some("call-form")),
+    row("POST", "/hotline/calls", On::CallersUnit, Body::NewCallForm, Need::Perm(LogCalls, At::ThatUnit), Who::Roles(CALL_LOGGERS), None),
+    row("POST", "/hotline/calls", On::OtherUnit, Body::NewCallForm, Need::Perm(LogCalls, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/hotline/calls/{id}/acknowledge", On::NewCall(Unit::A), Body::EmptyForm, Need::Perm(ApproveCases, At::ThatUnit), Who::Roles(APPROVERS), None),
+    row("POST", "/hotline/calls/{id}/acknowledge", On::NewCall(Unit::B), Body::EmptyForm, Need::Perm(ApproveCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/hotline/follow-ups/{id}/done", On::NewFollowUp(Unit::A), Body::DoneForm, Need::Perm(ViewHotline, At::ThatUnit), Who::Roles(HOTLINE_STAFF), None),
+    row("POST", "/hotline/follow-ups/{id}/done", On::NewFollowUp(Unit::B), Body::DoneForm, Need::Perm(ViewHotline, At::ThatUnit), Who::Roles(NOBODY), None),
     // activities (unit A's team reaches unit A's activities; only the agency-wide admin reaches unit B's)
     row("GET", "/activities", On::Nothing, Body::None, Need::Perm(ViewActivities, At::AnyUnit), Who::Roles(ACTIVITY_TEAM), Some("Authz-A activity")),
     row("POST", "/activities", On::CallersUnit, Body::NewActivityForm, Need::Perm(EditActivities, At::ThatUnit), Who::Roles(ACTIVITY_STAFF), None),
@@ -578,6 +622,35 @@ row("GET", "/api/v1/cases", On::Nothing, Body::None, Need::Perm(ViewCases, At::A
     row("POST", "/api/v1/sessions/{id}/attendance", On::Session(Unit::B), Body::AttendanceJson, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ADMIN), None),
     row("POST", "/api/v1/sessions/{id}/walk-ins", On::Session(Unit::A), Body::WalkInJson, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
     row("PUT", "/api/v1/sessions/{id}/log", On::Session(Unit::A), Body::LogJson, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
+    row("GET", "/api/v1/hotline/calls", On::Nothing, Body::None, Need::Perm(ViewHotline, At::AnyUnit), Who::Roles(HOTLINE_STAFF), None),
+    row("POST", "/api/v1/hotline/calls", On::CallersUnit, Body::NewCallJson, Need::Perm(LogCalls, At::ThatUnit), Who::Roles(CALL_LOGGERS), None),
+    row("POST", "/api/v1/hotline/calls", On::OtherUnit, Body::NewCallJson, Need::Perm(LogCalls, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("GET", "/api/v1/hotline/calls/{id}", On::NewCall(Unit::A), Body::None, Need::Perm(ViewHotline, At::ThatUnit), Who::Roles(HOTLINE_STAFF), Some("Authz call note")),
+    row("GET", "/api/v1/hotline/calls/{id}", On::NewCall(Unit::B), Body::None, Need::Perm(ViewHotline, At::ThatUnit), Who::Roles(NOBODY), Some("Authz call note")),
+    row("POST", "/api/v1/hotline/calls/{id}/acknowledge", On::NewCall(Unit::A), Body::NoJson, Need::Perm(ApproveCases, At::ThatUnit), Who::Roles(APPROVERS), None),
+    row("POST", "/api/v1/hotline/calls/{id}/acknowledge", On::NewCall(Unit::B), Body::NoJson, Need::Perm(ApproveCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/api/v1/hotline/calls/{id}/case", On::NewCall(Unit::A), Body::CaseFromCallJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
+    row("POST", "/api/v1/hotline/calls/{id}/case", On::NewCall(Unit::B), Body::CaseFromCallJson, Need::Perm(EditCases, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("GET", "/api/v1/hotline/lookup", On::Nothing, Body::None, Need::Perm(LogCalls, At::AnyUnit), Who::Roles(CALL_LOGGERS), None),
+    row("GET", "/api/v1/hotline/callers/{id}", On::Client(Unit::A), Body::None, Need::Perm(ViewHotline, At::ThatUnit), Who::Roles(HOTLINE_STAFF), Some("\"calls\"")),
+    row("GET", "/api/v1/hotline/callers/{id}", On::Client(Unit::B), Body::None, Need::Perm(ViewHotline, At::ThatUnit), Who::Roles(NOBODY), Some("\"calls\"")),
+    row("POST", "/api/v1/hotline/callers/{id}/flags", On::Client(Unit::A), Body::FlagJson, Need::Perm(ViewHotline, At::ThatUnit), Who::Roles(HOTLINE_STAFF), None),
+    row("POST", "/api/v1/hotline/callers/{id}/flags", On::Client(Unit::B), Body::FlagJson, Need::Perm(ViewHotline, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("GET", "/api/v1/hotline/follow-ups", On::Nothing, Body::None, Need::Perm(ViewHotline, At::AnyUnit), Who::Roles(HOTLINE_STAFF), Some("\"escalations\"")),
+    row("POST", "/api/v1/hotline/follow-ups/{id}/done", On::NewFollowUp(Unit::A), Body::FollowUpDoneJson, Need::Perm(ViewHotline, At::ThatUnit), Who::Roles(HOTLINE_STAFF), None),
+    row("POST", "/api/v1/hotline/follow-ups/{id}/done", On::NewFollowUp(Unit::B), Body::FollowUpDoneJson, Need::Perm(ViewHotline, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("GET", "/api/v1/hotline/points/{id}", On::CallersUnit, Body::None, Need::Perm(ViewUnits, At::ThatUnit), Who::Roles(EVERY_ROLE), Some("\"on_duty\"")),
+    row("GET", "/api/v1/hotline/points/{id}", On::OtherUnit, Body::None, Need::Perm(ViewUnits, At::ThatUnit), Who::Roles(AGENCY_WIDE), Some("\"on_duty\"")),
+    row("PUT", "/api/v1/hotline/points/{id}", On::CallersUnit, Body::PointJson, Need::Perm(ManageHotline, At::ThatUnit), Who::Roles(HOTLINE_MANAGERS), None),
+    row("PUT", "/api/v1/hotline/points/{id}", On::OtherUnit, Body::PointJson, Need::Perm(ManageHotline, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/api/v1/hotline/points/{id}/shifts", On::CallersUnit, Body::ShiftJson, Need::Perm(ManageHotline, At::ThatUnit), Who::Roles(HOTLINE_MANAGERS), None),
+    row("GET", "/api/v1/hotline/topics", On::Nothing, Body::None, Need::Perm(ViewUnits, At::AnyUnit), Who::Roles(EVERY_ROLE), Some("\"anxiety\"")),
+    row("PUT", "/api/v1/hotline/topics", On::Nothing, Body::TopicsJson, Need::Perm(ManageHotline, At::Agency), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/hotline/check-ins", On::Nothing, Body::None, Need::Perm(ViewHotline, At::AnyUnit), Who::Roles(HOTLINE_STAFF), None),
+    row("POST", "/api/v1/hotline/check-ins", On::CallersUnit, Body::ScheduleJson, Need::Perm(ManageHotline, At::ThatUnit), Who::Roles(HOTLINE_MANAGERS), None),
+    row("POST", "/api/v1/hotline/check-ins/{id}/attempts", On::Schedule(Unit::A), Body::AttemptJson, Need::Perm(ViewHotline, At::ThatUnit), Who::Roles(HOTLINE_STAFF), None),
+    row("POST", "/api/v1/hotline/check-ins/{id}/attempts", On::Schedule(Unit::B), Body::AttemptJson, Need::Perm(ViewHotline, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("GET", "/api/v1/hotline/stats", On::Nothing, Body::None, Need::Perm(ViewHotline, At::AnyUnit), Who::Roles(HOTLINE_STAFF), Some("\"unique_callers\"")),
     row("GET", "/api/v1/openapi.json", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"openapi\"")),
     // ---- operations ----
     row("GET", "/healthz", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"status\"")),
@@ -966,6 +1039,22 @@ impl Fx<'_> {
             }
             On::Activity(u) => Some(self.records[&u].activity.to_string()),
             On::Session(u) => Some(self.records[&u].session.to_string()),
+            On::NewCall(u) => Some(self.fresh_call(u, "resolved").await.id.to_string()),
+            On::NewFollowUp(u) => {
+                let call = self.fresh_call(u, "follow_up").await;
+                let open = store.follow_ups(seeded.org, None, None).await.unwrap();
+                Some(open.into_iter().find(|f| f.call_id == Some(call.id)).unwrap().id.to_string())
+            }
+            On::Schedule(u) => {
+                let input = ScheduleInput {
+                    unit_id: Some(self.unit_id(u)),
+                    client_id: Some(self.records[&u].client),
+                    worker_id: Some(seeded.user(Role::HotlineOperator).id),
+                    every_days: 2,
+                    first_on: None,
+                };
+                Some(store.create_schedule(&self.admin, &input.validate(today(self.app)).unwrap()).await.unwrap().id.to_string())
+            }
         };
         if let Some(id) = id {
             path = path.replace("{id}", &id);
@@ -982,6 +1071,25 @@ impl Fx<'_> {
             path = format!("{path}?{q}");
         }
         (path, client, case)
+    }
+
+    /// A call about the test's client of the unit, logged by the other account (so that no
+    /// caller reads it as their own) and escalated to the seeded supervisor.
+    async fn fresh_call(&self, u: Unit, outcome: &str) -> Call {
+        let input = CallInput {
+            unit_id: Some(self.unit_id(u)),
+            client_id: Some(self.records[&u].client),
+            call_type: "counselling".into(),
+            note: "Authz call note".into(),
+            risk: "high".into(),
+            escalate_to: Some(self.app.seeded.user(Role::Supervisor).id),
+            action: "Authz action".into(),
+            outcome: outcome.into(),
+            ..Default::default()
+        };
+        let fields = input.validate(self.app.db.clock.now(), &default_topics(), self.target).unwrap();
+        let actor = Actor { org_id: self.app.seeded.org, user_id: Some(self.target), name: "authz-target".into() };
+        self.app.store().log_call(&actor, &fields).await.unwrap()
     }
 
     /// An open case made for one call only.
@@ -1307,6 +1415,43 @@ impl Fx<'_> {
             }
             Body::WithdrawJson => Payload::Json(json!({"person_no": self.records[&row.on.unit().unwrap()].guest})),
             Body::DomainJson => Payload::Json(json!({"code": "authz_domain", "name_en": format!("Authz {tag}")})),
+            Body::NewCallJson => Payload::Json(json!({
+                "unit_id": unit(), "caller_phone": phone, "call_type": "information", "topics": ["supplies"],
+                "risk": "low", "outcome": "resolved", "note": format!("authz {tag}"),
+            })),
+            Body::NewCallForm => form(&[
+                ("unit_id", &unit()),
+                ("caller_phone", &phone),
+                ("call_type", "information"),
+                ("topics", "supplies"),
+                ("risk", "low"),
+                ("outcome", "resolved"),
+            ]),
+            Body::DoneForm => form(&[("result", "authz done")]),
+            Body::CaseFromCallJson => Payload::Json(json!({"problems": ["housing"]})),
+            Body::FlagJson => {
+                Payload::Json(json!({"flag": "frequent_caller", "until": (today(self.app) + chrono::Duration::days(30)).to_string()}))
+            }
+            Body::FollowUpDoneJson => Payload::Json(json!({"result": format!("authz {tag}")})),
+            Body::PointJson => {
+                let u = self.unit_id(row.on.unit().unwrap());
+                let version = self.app.store().hotline_point(self.app.seeded.org, u).await.unwrap().version;
+                Payload::Json(json!({"numbers": [format!("2{n:07}")], "opening_hours": "24 hours", "version": version}))
+            }
+            Body::ShiftJson => {
+                let start = self.app.db.clock.now();
+                Payload::Json(
+                    json!({"user_id": self.app.seeded.user(Role::Volunteer).id, "starts_at": start, "ends_at": start + chrono::Duration::hours(4)}),
+                )
+            }
+            Body::TopicsJson => {
+                Payload::Json(serde_json::to_value(self.app.store().hotline_topics(self.app.seeded.org).await.unwrap()).unwrap())
+            }
+            Body::ScheduleJson => Payload::Json(json!({
+                "unit_id": unit(), "client_id": self.records[&row.on.unit().unwrap()].client,
+                "worker_id": self.app.seeded.user(Role::HotlineOperator).id, "every_days": 3,
+            })),
+            Body::AttemptJson => Payload::Json(json!({"result": "answered"})),
             Body::SheetUpload => {
                 let r = &self.records[&row.on.unit().unwrap()];
                 Payload::Multipart {
@@ -1725,6 +1870,9 @@ fn markdown_table() -> String {
             On::Note(u) => format!("another's note on a case of {}", unit(u)),
             On::Task(u) => format!("a follow-up of a case of {}", unit(u)),
             On::Referral(u) => format!("a referral of a case of {}", unit(u)),
+            On::NewCall(u) => format!("another's escalated hotline call at {}", unit(u)),
+            On::NewFollowUp(u) => format!("an open hotline follow-up of {}", unit(u)),
+            On::Schedule(u) => format!("a check-in schedule of {}", unit(u)),
         };
         let needs = match r.need {
             Need::Nothing => "nothing (public)".to_string(),

@@ -525,3 +525,67 @@ async fn group_attendance_on_a_phone_and_the_counts() {
     b.screenshot("activity-counts-phone").await;
     b.close().await;
 }
+
+/// A hotline operator logs an imminent-risk call in Simplified Chinese, escalated to the unit's
+/// supervisor with a follow-up; the supervisor sees the escalation on screen and acknowledges it;
+/// the follow-up waits in the queue until it is closed.
+#[tokio::test]
+async fn hotline_high_risk_call_escalated_and_followed_up_in_simplified_chinese() {
+    let app = app().await;
+    let Some(b) = Browser::start(&app.base).await else { return };
+    let operator = app.seeded.user(Role::HotlineOperator);
+    let supervisor = app.seeded.user(Role::Supervisor);
+    let switch_to_chinese = || async {
+        b.find("#locale-select").await.select_by_value("zh-Hans-CN").await.unwrap();
+        b.wait_for("html[lang=\"zh-Hans-CN\"]").await;
+    };
+    let sign_out = || async {
+        b.find("form[action=\"/logout\"] button[type=submit]").await.click().await.unwrap();
+        b.wait_for("#f-username").await;
+    };
+
+    b.sign_in(&operator.username, PASSWORD).await;
+    switch_to_chinese().await;
+    assert!(b.text("nav").await.contains("热线"), "the operator sees the hotline in the navigation");
+    b.goto("/hotline").await;
+    b.wait_for("#call-form").await;
+    // A high-risk call without a supervisor is refused, with the input kept.
+    b.fill("#f-caller_phone", "6123 4567").await;
+    b.find("#f-call_type").await.select_by_value("counselling").await.unwrap();
+    b.fill("#f-note", "来电人情绪激动，表示不想活下去。").await;
+    b.find("#f-risk").await.select_by_value("imminent").await.unwrap();
+    b.find("#f-outcome").await.select_by_value("follow_up").await.unwrap();
+    b.find("#call-form button[type=submit]").await.click().await.unwrap();
+    b.wait_for(".field-error").await;
+    assert!(b.text("main").await.contains("请选择接手这个高风险来电的督导。"));
+    assert_eq!(b.value("#f-note").await, "来电人情绪激动，表示不想活下去。", "the note is kept");
+    b.find("#f-escalate_to").await.select_by_value(&supervisor.id.to_string()).await.unwrap();
+    b.fill("#f-action", "保持通话，已与来电人制定安全计划。").await;
+    b.find("#f-outcome").await.select_by_value("follow_up").await.unwrap();
+    b.find("#call-form button[type=submit]").await.click().await.unwrap();
+    b.wait_for(".notice.ok").await;
+    let queue = b.text("ul.queue").await;
+    assert!(queue.contains("跟进电话") && queue.contains("61234567"), "{queue}");
+    b.screenshot("hotline-call-logged").await;
+
+    // The supervisor sees the escalation on screen until acknowledging it.
+    sign_out().await;
+    b.sign_in(&supervisor.username, PASSWORD).await;
+    switch_to_chinese().await;
+    b.goto("/").await;
+    let home = b.wait_for("#home-escalations").await.text().await.unwrap();
+    assert!(home.contains("有 1 个高风险热线来电上报给你"), "the home page points to it: {home}");
+    b.goto("/hotline").await;
+    let esc = b.wait_for("#escalations").await.text().await.unwrap();
+    assert!(esc.contains("紧迫") && esc.contains("保持通话"), "{esc}");
+    b.find("#escalations button[type=submit]").await.click().await.unwrap();
+    b.wait_for(".notice.ok").await;
+    assert!(b.client.find(fantoccini::Locator::Css("#escalations")).await.is_err(), "acknowledged escalations leave the screen");
+
+    // The follow-up is closed from the queue.
+    b.fill("ul.queue input[name=result]", "已回电，来电人已在亲属家中，情况稳定。").await;
+    b.find("ul.queue button[type=submit]").await.click().await.unwrap();
+    b.wait_for(".notice.ok").await;
+    assert!(b.text("main").await.contains("没有需要跟进的事项。"));
+    b.close().await;
+}

@@ -99,7 +99,7 @@ fn migrate_then_create_admin_on_a_new_installation() {
     let db = dir.file("new.db");
     let (code, out) = run(&db, &["migrate"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("applied 4 migration"), "{out}");
+    assert!(out.contains("applied 5 migration"), "{out}");
     let (_, out) = run(&db, &["migrate"]);
     assert!(out.contains("applied 0 migration"), "{out}");
 

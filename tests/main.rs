@@ -11,5 +11,6 @@ mod browser;
 mod cases;
 mod cli;
 mod clients;
+mod hotline;
 mod ops;
 mod units;

@@ -40,6 +40,8 @@ pub struct BenchSizes {
     pub attendance_rows: u64,
     /// Concurrent attendance markers.
     pub markers: usize,
+    /// Concurrent hotline operators logging calls (0 skips the hotline section).
+    pub operators: usize,
 }
 
 pub async fn run(url: &str, sizes: &BenchSizes) -> Result<Vec<BenchResult>, CliError> {
@@ -149,6 +151,9 @@ pub async fn run(url: &str, sizes: &BenchSizes) -> Result<Vec<BenchResult>, CliE
             value: format!("{:.1} s", t.elapsed().as_secs_f64()),
         });
     }
+    if sizes.operators > 0 {
+        out.push(hotline(&store, &actor, sizes).await?);
+    }
     if sizes.attendance_rows > 0 {
         out.extend(activities(&store, &actor, sizes).await?);
     }
@@ -175,6 +180,60 @@ fn latencies(name: String, mut times: Vec<Duration>, wall: Duration) -> BenchRes
             ms(percentile(&times, 0.99))
         ),
     }
+}
+
+/// Call logging with many operators at once: each save is the call, its follow-up when one is
+/// needed, and the audit entry, in one transaction.
+async fn hotline(store: &Store, actor: &Actor, sizes: &BenchSizes) -> Result<BenchResult, CliError> {
+    use shegong_domain::hotline::{default_topics, CallInput};
+    use shegong_domain::ports::HotlineRepo;
+    let org = actor.org_id;
+    let unit = store.list_units(org).await?.first().map(|u| u.id);
+    let operators = sizes.operators;
+    let calls = (sizes.requests / 10).max(2);
+    let Some(operator) = actor.user_id else { return Err(CliError::Usage("bench needs a user".into())) };
+    let t = Instant::now();
+    let mut tasks = Vec::with_capacity(operators);
+    for k in 0..operators {
+        let (store, actor) = (store.clone(), actor.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::with_capacity(calls);
+            for i in 0..calls {
+                let input = CallInput {
+                    unit_id: unit,
+                    caller_phone: format!("6{k:03}{i:04}"),
+                    call_type: "counselling".into(),
+                    topics: vec!["anxiety".into()],
+                    duration_minutes: 10,
+                    note: "Bench call".into(),
+                    risk: "low".into(),
+                    outcome: if i % 5 == 0 { "follow_up".into() } else { "resolved".into() },
+                    ..Default::default()
+                };
+                let fields = input.validate(chrono::Utc::now(), &default_topics(), operator)?;
+                let t = Instant::now();
+                store.log_call(&actor, &fields).await?;
+                times.push(t.elapsed());
+            }
+            Ok::<_, CliError>(times)
+        }));
+    }
+    let mut times = Vec::new();
+    for task in tasks {
+        times.extend(task.await.map_err(|e| CliError::Usage(e.to_string()))??);
+    }
+    let wall = t.elapsed();
+    times.sort();
+    Ok(BenchResult {
+        name: format!("log a hotline call, {operators} concurrent operators (n={})", times.len()),
+        value: format!(
+            "{:.0} calls/s · p50 {} · p95 {} · p99 {}",
+            times.len() as f64 / wall.as_secs_f64(),
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.95)),
+            ms(percentile(&times, 0.99))
+        ),
+    })
 }
 
 /// Attendance marking under concurrent markers, then the counts over bulk-generated rows.

@@ -125,6 +125,9 @@ pub enum Command {
         /// How many attendance markers work at once.
         #[arg(long, default_value_t = 50)]
         markers: usize,
+        /// How many hotline operators log calls at once (0 to skip).
+        #[arg(long, default_value_t = 20)]
+        operators: usize,
     },
 }
 
@@ -276,12 +279,12 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
             }
             return Ok(if broken { 1 } else { 0 });
         }
-        Command::Bench { writes, requests, import_rows, attendance_rows, markers } => {
+        Command::Bench { writes, requests, import_rows, attendance_rows, markers, operators } => {
             // Never write bench data into the default database: use a scratch file unless told.
             let explicit = cli.settings.database_url.is_some() || cli.settings.config.is_some();
             let scratch = std::env::temp_dir().join(format!("shegong-bench-{}.db", std::process::id()));
             let url = if explicit { settings.database_url.clone() } else { scratch.to_string_lossy().to_string() };
-            let sizes = bench::BenchSizes { writes, requests, import_rows, attendance_rows, markers };
+            let sizes = bench::BenchSizes { writes, requests, import_rows, attendance_rows, markers, operators };
             let results = bench::run(&url, &sizes).await;
             if !explicit {
                 for suffix in ["", "-wal", "-shm"] {

@@ -71,6 +71,7 @@ impl Role {
                 ViewActivities,
                 EditActivities,
                 RecordAttendance,
+                ManageHotline,
             ],
             Role::Supervisor => &[
                 ViewUnits,
@@ -84,15 +85,28 @@ impl Role {
                 ViewActivities,
                 EditActivities,
                 RecordAttendance,
+                ViewHotline,
+                LogCalls,
+                ManageHotline,
             ],
-            Role::SocialWorker | Role::WelfareWorker => {
-                &[ViewUnits, ViewClients, EditClients, ViewCases, EditCases, ViewActivities, EditActivities, RecordAttendance]
-            }
-            // Hotline operators look callers up and register new ones.
-            Role::HotlineOperator => &[ViewUnits, ViewClients, EditClients],
+            Role::SocialWorker | Role::WelfareWorker => &[
+                ViewUnits,
+                ViewClients,
+                EditClients,
+                ViewCases,
+                EditCases,
+                ViewActivities,
+                EditActivities,
+                RecordAttendance,
+                ViewHotline,
+                LogCalls,
+            ],
+            // Hotline operators look callers up, register new ones and log calls.
+            Role::HotlineOperator => &[ViewUnits, ViewClients, EditClients, ViewHotline, LogCalls],
             // Peer supporters and volunteers help run groups: they see the session lists they
-            // take attendance for, not the registry or case files.
-            Role::PeerSupporter | Role::Volunteer => &[ViewUnits, ViewActivities, RecordAttendance],
+            // take attendance for, not the registry or case files. Trained volunteers staff
+            // hotline shifts: they log calls but read no one's call history.
+            Role::PeerSupporter | Role::Volunteer => &[ViewUnits, ViewActivities, RecordAttendance, LogCalls],
             Role::FunderViewer => &[ViewUnits],
         }
     }
@@ -138,6 +152,12 @@ pub enum Permission {
     EditActivities,
     /// Mark attendance at sessions.
     RecordAttendance,
+    /// See the hotline's calls (with their notes), follow-up queue and check-in schedules of the unit.
+    ViewHotline,
+    /// Log hotline calls and check-in attempts, and close follow-ups.
+    LogCalls,
+    /// Set up hotline points (numbers, hours, duty roster), topics and check-in schedules.
+    ManageHotline,
 }
 
 /// Where a permission is asked for.

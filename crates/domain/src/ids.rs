@@ -117,3 +117,19 @@ id_type!(
     /// A walk-in guest of an activity, recorded with minimal data.
     GuestId
 );
+id_type!(
+    /// A hotline call (熱線來電/热线来电).
+    CallId
+);
+id_type!(
+    /// An item of the hotline follow-up queue.
+    FollowUpId
+);
+id_type!(
+    /// A duty shift at a hotline point.
+    ShiftId
+);
+id_type!(
+    /// A check-in schedule of a tracked vulnerable person.
+    CheckInScheduleId
+);

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod clients;
 pub mod clock;
 pub mod error;
+pub mod hotline;
 pub mod ids;
 pub mod locale;
 pub mod ports;

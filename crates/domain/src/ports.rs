@@ -266,7 +266,7 @@ pub trait SearchIndex: Send + Sync {
 
 /// Everything the application stores.
 #[async_trait]
-pub trait Storage: UnitsRepo + AccountsRepo + AuditRepo + ClientsRepo + CasesRepo + ActivitiesRepo {
+pub trait Storage: UnitsRepo + AccountsRepo + AuditRepo + ClientsRepo + CasesRepo + ActivitiesRepo + HotlineRepo {
     /// `sqlite` or `postgres`.
     fn backend_name(&self) -> &'static str;
     async fn ping(&self) -> Result<()>;
@@ -375,4 +375,110 @@ pub trait ActivitiesRepo: Send + Sync {
     ) -> Result<Vec<crate::activities::CountRow>>;
     /// Derives every count rollup of the agency again from the attendance rows.
     async fn rebuild_activity_rollups(&self, org: OrgId) -> Result<()>;
+}
+
+/// Which calls to list.
+#[derive(Clone, Debug, Default)]
+pub struct CallQuery<'a> {
+    /// Only these units (None: every unit).
+    pub units: Option<&'a [UnitId]>,
+    pub client: Option<ClientId>,
+    pub phone: Option<&'a str>,
+    /// Only calls escalated to this supervisor and not yet acknowledged.
+    pub open_escalations_for: Option<UserId>,
+    pub limit: u64,
+}
+
+/// Hotline points, roster, calls, the follow-up queue and check-in schedules. A call, its
+/// follow-up and its audit row are written in one transaction.
+#[async_trait]
+pub trait HotlineRepo: Send + Sync {
+    /// The agency's topics (the defaults until saved).
+    async fn hotline_topics(&self, org: OrgId) -> Result<Vec<crate::hotline::Topic>>;
+    /// Replaces the list (codes in use can be deactivated, never removed).
+    async fn save_hotline_topics(&self, actor: &Actor, topics: &[crate::hotline::Topic]) -> Result<()>;
+    /// The point of a unit (version 0 with no numbers until saved).
+    async fn hotline_point(&self, org: OrgId, unit: UnitId) -> Result<crate::hotline::HotlinePoint>;
+    async fn save_hotline_point(
+        &self,
+        actor: &Actor,
+        unit: UnitId,
+        version: i64,
+        fields: &crate::hotline::PointFields,
+    ) -> Result<crate::hotline::HotlinePoint>;
+    async fn add_shift(&self, actor: &Actor, unit: UnitId, shift: &crate::hotline::ShiftInput) -> Result<crate::hotline::Shift>;
+    /// Shifts of `units` (None: every unit) overlapping `from`..`to`.
+    async fn shifts(
+        &self,
+        org: OrgId,
+        units: Option<&[UnitId]>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::hotline::Shift>>;
+
+    /// Saves a call, with its follow-up when one is needed, and the audit row.
+    async fn log_call(&self, actor: &Actor, fields: &crate::hotline::CallFields) -> Result<crate::hotline::Call>;
+    async fn get_call(&self, org: OrgId, id: crate::ids::CallId) -> Result<crate::hotline::Call>;
+    /// Newest first.
+    async fn list_calls(&self, org: OrgId, q: &CallQuery<'_>) -> Result<Vec<crate::hotline::Call>>;
+    /// The named supervisor has seen the escalation.
+    async fn acknowledge_call(&self, actor: &Actor, id: crate::ids::CallId) -> Result<crate::hotline::Call>;
+    /// Records the case opened from a call.
+    async fn link_call_case(&self, actor: &Actor, id: crate::ids::CallId, case: CaseId) -> Result<crate::hotline::Call>;
+
+    /// Follow-ups of `units` (None: every unit): open ones always, done ones since `done_since`.
+    async fn follow_ups(
+        &self,
+        org: OrgId,
+        units: Option<&[UnitId]>,
+        done_since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<crate::hotline::FollowUp>>;
+    async fn get_follow_up(&self, org: OrgId, id: crate::ids::FollowUpId) -> Result<crate::hotline::FollowUp>;
+    /// Marks a follow-up done; refused as stale when it already is.
+    async fn complete_follow_up(
+        &self,
+        actor: &Actor,
+        id: crate::ids::FollowUpId,
+        result: &str,
+        today: NaiveDate,
+    ) -> Result<crate::hotline::FollowUp>;
+
+    async fn create_schedule(&self, actor: &Actor, fields: &crate::hotline::ScheduleFields) -> Result<crate::hotline::CheckInSchedule>;
+    async fn get_schedule(&self, org: OrgId, id: crate::ids::CheckInScheduleId) -> Result<crate::hotline::CheckInSchedule>;
+    /// Active schedules of `units` (None: every unit) due on or before `due_by` (None: all).
+    async fn schedules(
+        &self,
+        org: OrgId,
+        units: Option<&[UnitId]>,
+        due_by: Option<NaiveDate>,
+    ) -> Result<Vec<crate::hotline::CheckInSchedule>>;
+    /// Records a check-in call; the second miss in a row adds a home-visit task to the person's
+    /// open case, or a home-visit item to the follow-up queue when there is none.
+    async fn record_check_in(
+        &self,
+        actor: &Actor,
+        id: crate::ids::CheckInScheduleId,
+        result: crate::hotline::AttemptResult,
+        today: NaiveDate,
+    ) -> Result<crate::hotline::AttemptOutcome>;
+
+    async fn set_caller_flag(
+        &self,
+        actor: &Actor,
+        client: ClientId,
+        flag: crate::hotline::CallerFlagKind,
+        until: NaiveDate,
+    ) -> Result<crate::hotline::CallerFlag>;
+    /// Flags still in force on `today`.
+    async fn caller_flags(&self, org: OrgId, client: ClientId, today: NaiveDate) -> Result<Vec<crate::hotline::CallerFlag>>;
+
+    /// Calls, follow-ups done, check-ins made and shifts of `units` (None: every unit) between
+    /// `from` and `to` inclusive (days in the agency's time zone as the calls recorded them).
+    async fn hotline_facts(
+        &self,
+        org: OrgId,
+        units: Option<&[UnitId]>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<crate::hotline::HotlineFacts>;
 }

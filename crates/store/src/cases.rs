@@ -625,7 +625,13 @@ fn to_referral(m: referral::Model) -> Referral {
     }
 }
 
-async fn insert_task(txn: &DatabaseTransaction, actor: &Actor, case: CaseId, f: &TaskFields, now: DateTime<Utc>) -> Result<Task> {
+pub(crate) async fn insert_task(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    case: CaseId,
+    f: &TaskFields,
+    now: DateTime<Utc>,
+) -> Result<Task> {
     let m = task::ActiveModel {
         org_id: Set(actor.org_id.0),
         id: Set(TaskId::new().0),

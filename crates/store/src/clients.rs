@@ -962,6 +962,7 @@ impl ClientsRepo for Store {
         write_children(&txn, org, survivor_id, &phones, &tags).await?;
         // Linked records follow the survivor.
         crate::cases::repoint_client(&txn, org, merged_id, survivor_id).await?;
+        crate::hotline::repoint_client(&txn, org, merged_id, survivor_id).await?;
         crate::activities::merge_person(&txn, org, survivor_id, merged_id).await?;
         consent::Entity::update_many()
             .col_expr(consent::Column::ClientId, Expr::value(survivor_id.0))

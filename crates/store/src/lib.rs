@@ -7,6 +7,7 @@ mod audit;
 mod cases;
 mod clients;
 pub mod dialect;
+mod hotline;
 mod migrations;
 mod units;
 
@@ -36,6 +37,9 @@ pub enum StoreError {
 pub struct Store {
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
+    /// On SQLite, hot write paths (hotline calls) queue here before BEGIN IMMEDIATE: waiting in
+    /// order beats SQLite's busy handler, whose growing sleeps make the slowest saves slow.
+    writers: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// How to open a database.
@@ -66,7 +70,7 @@ impl Store {
         co.max_connections(opts.max_connections).min_connections(1).acquire_timeout(Duration::from_secs(10)).sqlx_logging(false);
         dialect::configure(&mut co, opts.durability);
         let db = Database::connect(co).await?;
-        Ok(Self { db, clock })
+        Ok(Self { db, clock, writers: Arc::default() })
     }
 
     pub async fn migrate(&self) -> Result<(), StoreError> {

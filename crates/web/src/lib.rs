@@ -8,6 +8,7 @@ pub mod clients;
 pub mod ctx;
 pub mod demo;
 pub mod error;
+pub mod hotline;
 pub mod html;
 pub mod i18n;
 pub mod ops;

@@ -91,6 +91,7 @@ impl Page {
             "audit" => (Permission::ViewAudit, Scope::Agency),
             "cases" => (Permission::ViewCases, Scope::AnyUnit),
             "activities" => (Permission::ViewActivities, Scope::AnyUnit),
+            "hotline" => (Permission::LogCalls, Scope::AnyUnit),
             _ => return false,
         };
         u.grants.allows(perm, scope)

@@ -6,6 +6,7 @@ mod m20261123_000001_foundation;
 mod m20261123_000002_clients;
 mod m20261123_000003_cases;
 mod m20261123_000004_activities;
+mod m20261123_000005_hotline;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_clients::Migration),
             Box::new(m20261123_000003_cases::Migration),
             Box::new(m20261123_000004_activities::Migration),
+            Box::new(m20261123_000005_hotline::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use shegong_domain::accounts::{Permission, Scope};
+use shegong_domain::ports::CallQuery;
 use shegong_domain::units::ServiceUnit;
 
 #[derive(Template)]
@@ -15,6 +16,8 @@ struct HomePage {
     /// (role name, where) pairs.
     roles: Vec<(String, String)>,
     units: Vec<ServiceUnit>,
+    /// High-risk hotline calls escalated to this user and not yet acknowledged.
+    escalations: usize,
 }
 
 pub async fn home(State(state): State<AppState>, rc: RequestCtx) -> AppResult<Response> {
@@ -26,5 +29,12 @@ pub async fn home(State(state): State<AppState>, rc: RequestCtx) -> AppResult<Re
     let roles = super::accounts::describe_grants(&page, &user.grants.0, &all);
     // Only the units the user may open (none for an account without grants).
     let units = all.into_iter().filter(|u| u.active && user.grants.allows(Permission::ViewUnits, Scope::Unit(u.id))).collect();
-    render(&HomePage { page, roles, units })
+    let escalations = if user.grants.allows(Permission::ViewHotline, Scope::AnyUnit) {
+        let q = CallQuery { open_escalations_for: Some(user.id), limit: 100, ..Default::default() };
+        let calls = state.store.list_calls(user.org_id, &q).await?;
+        calls.iter().filter(|c| user.grants.allows(Permission::ViewHotline, Scope::Unit(c.unit_id))).count()
+    } else {
+        0
+    };
+    render(&HomePage { page, roles, units, escalations })
 }

@@ -7,6 +7,7 @@ pub mod cases;
 pub mod clients;
 pub mod clients_import;
 pub mod home;
+pub mod hotline;
 pub mod units;
 
 use crate::error::AppError;
@@ -65,6 +66,7 @@ pub fn router() -> Router<AppState> {
         .route("/attendance/import", post(activities::import_sheet))
         .merge(clients_import::routes())
         .merge(cases::routes())
+        .merge(hotline::routes())
 }
 
 /// A url-encoded form (repeated keys allowed) whose rejections become translated errors.

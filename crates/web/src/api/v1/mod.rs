@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cases;
 pub mod clients;
 pub mod clients_import;
+pub mod hotline;
 pub mod units;
 
 use crate::error::AppError;
@@ -27,7 +28,7 @@ use utoipa_axum::routes;
     info(title = "shegong API", description = "Case, service and statistics platform for community social-work agencies."),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
-    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "cases"), (name = "activities"), (name = "audit"))
+    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "cases"), (name = "activities"), (name = "hotline"), (name = "audit"))
 )]
 struct ApiDoc;
 
@@ -103,6 +104,21 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(activities::attendance, activities::mark))
         .routes(routes!(activities::walk_in))
         .routes(routes!(activities::save_log))
+        .routes(routes!(hotline::list_calls, hotline::log_call))
+        .routes(routes!(hotline::get_call))
+        .routes(routes!(hotline::acknowledge))
+        .routes(routes!(hotline::open_case))
+        .routes(routes!(hotline::lookup))
+        .routes(routes!(hotline::caller))
+        .routes(routes!(hotline::set_flag))
+        .routes(routes!(hotline::queue))
+        .routes(routes!(hotline::complete))
+        .routes(routes!(hotline::get_point, hotline::save_point))
+        .routes(routes!(hotline::add_shift))
+        .routes(routes!(hotline::topics, hotline::save_topics))
+        .routes(routes!(hotline::day_list, hotline::create_schedule))
+        .routes(routes!(hotline::attempt))
+        .routes(routes!(hotline::stats))
         .merge(clients_import::router());
     let doc = r.get_openapi().clone();
     r.route("/api/v1/openapi.json", axum::routing::get(move || async move { Json(doc) }))
