@@ -8,43 +8,13 @@
 //! - a session is held when attendance was taken at it (at least one person present);
 //! - a group or event is held in a period when one of its sessions was held in it.
 
-use crate::clients::{AgeBand, Category, Sex};
+use crate::clients::{code_enum, AgeBand, Category, Sex};
 use crate::error::{FieldError, Result, Validator};
 use crate::ids::{ActivityId, ClientId, GuestId, HouseholdId, OrgId, SessionId, UnitId, UserId};
 use crate::locale::Locale;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-macro_rules! code_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        pub enum $name {
-            $(#[serde(rename = $code)] $variant),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $code),+
-                }
-            }
-
-            pub fn parse(s: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s)
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
 
 code_enum!(
     /// Group: fixed membership, a planned series of sessions. Programme: a one-off or short

@@ -351,14 +351,7 @@ fn problem_model(org: Uuid, p: &Problem, sort: usize) -> problem::ActiveModel {
 
 /// Cases of a merged client follow the surviving record.
 pub(crate) async fn repoint_client(txn: &DatabaseTransaction, org: OrgId, from: ClientId, to: ClientId) -> Result<()> {
-    case::Entity::update_many()
-        .col_expr(case::Column::ClientId, Expr::value(to.0))
-        .filter(case::Column::OrgId.eq(org.0))
-        .filter(case::Column::ClientId.eq(from.0))
-        .exec(txn)
-        .await
-        .map_err(db_err)?;
-    Ok(())
+    crate::clients::repoint_rows(txn, case::Entity.table_name(), org, from, to).await
 }
 
 fn to_case(m: case::Model, problems: Vec<String>) -> Case {
@@ -1073,7 +1066,7 @@ impl CasesRepo for Store {
         .await
         .map_err(db_err)?;
         txn.commit().await.map_err(db_err)?;
-        let m = plan::Entity::find_by_id((org.0, id.0)).one(&self.db).await.map_err(db_err)?.ok_or(DomainError::NotFound)?;
+        let m = row_of_case!(&self.db, plan, org, case_id, id);
         Ok(to_plan(m))
     }
 
@@ -1113,7 +1106,7 @@ impl CasesRepo for Store {
             .await
             .map_err(db_err)?;
         txn.commit().await.map_err(db_err)?;
-        let m = plan::Entity::find_by_id((org.0, pid.0)).one(&self.db).await.map_err(db_err)?.ok_or(DomainError::NotFound)?;
+        let m = row_of_case!(&self.db, plan, org, case_id, pid);
         Ok(to_plan(m))
     }
 
@@ -1256,7 +1249,7 @@ impl CasesRepo for Store {
             .await
             .map_err(db_err)?;
         txn.commit().await.map_err(db_err)?;
-        let m = task::Entity::find_by_id((org.0, tid.0)).one(&self.db).await.map_err(db_err)?.ok_or(DomainError::NotFound)?;
+        let m = row_of_case!(&self.db, task, org, case_id, tid);
         Ok(to_task(m))
     }
 
@@ -1334,7 +1327,7 @@ impl CasesRepo for Store {
             .await
             .map_err(db_err)?;
         txn.commit().await.map_err(db_err)?;
-        let m = referral::Entity::find_by_id((org.0, rid.0)).one(&self.db).await.map_err(db_err)?.ok_or(DomainError::NotFound)?;
+        let m = row_of_case!(&self.db, referral, org, case_id, rid);
         Ok(to_referral(m))
     }
 

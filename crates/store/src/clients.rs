@@ -4,8 +4,8 @@ use crate::audit::{append_in, append_many_in};
 use crate::{db_err, Store};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, JoinType, Query};
-use sea_orm::{entity::prelude::*, ConnectionTrait, PaginatorTrait, QueryOrder, QuerySelect, Set};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Query};
+use sea_orm::{entity::prelude::*, ConnectionTrait, DatabaseTransaction, PaginatorTrait, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 use shegong_domain::accounts::Actor;
 use shegong_domain::audit::{Action, AuditEvent};
@@ -222,6 +222,18 @@ pub(crate) mod merge {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Points the `client_id` of every row of `table` that names `from` at `to`: how the records
+/// other capabilities keep about a person follow a merge.
+pub(crate) async fn repoint_rows(txn: &DatabaseTransaction, table: &str, org: OrgId, from: ClientId, to: ClientId) -> Result<()> {
+    let mut q = Query::update();
+    q.table(Alias::new(table))
+        .value(Alias::new("client_id"), to.0)
+        .and_where(Expr::col(Alias::new("org_id")).eq(org.0))
+        .and_where(Expr::col(Alias::new("client_id")).eq(from.0));
+    txn.execute(&q).await.map_err(db_err)?;
+    Ok(())
 }
 
 /// Inserts the default category list for a new agency.
@@ -964,13 +976,7 @@ impl ClientsRepo for Store {
         crate::cases::repoint_client(&txn, org, merged_id, survivor_id).await?;
         crate::hotline::repoint_client(&txn, org, merged_id, survivor_id).await?;
         crate::activities::merge_person(&txn, org, survivor_id, merged_id).await?;
-        consent::Entity::update_many()
-            .col_expr(consent::Column::ClientId, Expr::value(survivor_id.0))
-            .filter(consent::Column::OrgId.eq(org.0))
-            .filter(consent::Column::ClientId.eq(merged_id.0))
-            .exec(&txn)
-            .await
-            .map_err(db_err)?;
+        repoint_rows(&txn, consent::Entity.table_name(), org, merged_id, survivor_id).await?;
         let survivor_home = member::Entity::find()
             .filter(member::Column::OrgId.eq(org.0))
             .filter(member::Column::ClientId.eq(survivor_id.0))

@@ -327,34 +327,9 @@ async fn shifts_named<C: ConnectionTrait>(c: &C, org: OrgId, rows: Vec<shift::Mo
 
 /// Moves a merged person's calls, schedules, check-ins and follow-ups onto the survivor.
 pub(crate) async fn repoint_client(txn: &sea_orm::DatabaseTransaction, org: OrgId, from: ClientId, to: ClientId) -> Result<()> {
-    call::Entity::update_many()
-        .col_expr(call::Column::ClientId, Expr::value(to.0))
-        .filter(call::Column::OrgId.eq(org.0))
-        .filter(call::Column::ClientId.eq(from.0))
-        .exec(txn)
-        .await
-        .map_err(db_err)?;
-    schedule::Entity::update_many()
-        .col_expr(schedule::Column::ClientId, Expr::value(to.0))
-        .filter(schedule::Column::OrgId.eq(org.0))
-        .filter(schedule::Column::ClientId.eq(from.0))
-        .exec(txn)
-        .await
-        .map_err(db_err)?;
-    check_in::Entity::update_many()
-        .col_expr(check_in::Column::ClientId, Expr::value(to.0))
-        .filter(check_in::Column::OrgId.eq(org.0))
-        .filter(check_in::Column::ClientId.eq(from.0))
-        .exec(txn)
-        .await
-        .map_err(db_err)?;
-    follow_up::Entity::update_many()
-        .col_expr(follow_up::Column::ClientId, Expr::value(to.0))
-        .filter(follow_up::Column::OrgId.eq(org.0))
-        .filter(follow_up::Column::ClientId.eq(from.0))
-        .exec(txn)
-        .await
-        .map_err(db_err)?;
+    for table in [call::Entity.table_name(), schedule::Entity.table_name(), check_in::Entity.table_name(), follow_up::Entity.table_name()] {
+        crate::clients::repoint_rows(txn, table, org, from, to).await?;
+    }
     // A flag the survivor already has stays as it is; the merged record's others move over.
     let kept: Vec<String> = flag::Entity::find()
         .filter(flag::Column::OrgId.eq(org.0))

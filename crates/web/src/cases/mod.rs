@@ -170,12 +170,17 @@ pub async fn open(state: &AppState, ctx: &Ctx, input: &CaseInput) -> AppResult<C
 }
 
 /// Applies a change to the case file itself, checking who may make it.
-async fn change(state: &AppState, ctx: &Ctx, id: CaseId, version: i64, change: CaseChange) -> AppResult<Case> {
+async fn change(state: &AppState, ctx: &Ctx, id: CaseId, version: i64, change: CaseChange, today: NaiveDate) -> AppResult<Case> {
     let perm = match change {
         CaseChange::DecideClosure { .. } => Permission::ApproveCases,
         _ => Permission::EditCases,
     };
     let c = load(state, ctx, id, perm).await?;
+    apply(state, ctx, &c, version, change, today).await
+}
+
+/// Applies a change to a case the caller has loaded with the permission the change needs.
+async fn apply(state: &AppState, ctx: &Ctx, c: &Case, version: i64, change: CaseChange, today: NaiveDate) -> AppResult<Case> {
     if let CaseChange::DecideClosure { .. } = change {
         if c.worker_id == ctx.user.id {
             // Four eyes: the worker who holds the case does not approve its closure.
@@ -185,8 +190,7 @@ async fn change(state: &AppState, ctx: &Ctx, id: CaseId, version: i64, change: C
     if let CaseChange::Transfer { unit_id, worker_id, .. } = change {
         check_worker(state, ctx, worker_id, unit_id).await?;
     }
-    let today = today(state, ctx.user.org_id).await?;
-    Ok(state.store.change_case(&ctx.actor(), id, version, change, today).await?)
+    Ok(state.store.change_case(&ctx.actor(), c.id, version, change, today).await?)
 }
 
 pub async fn update_details(state: &AppState, ctx: &Ctx, id: CaseId, version: i64, input: &CaseDetailsInput) -> AppResult<Case> {
@@ -208,45 +212,51 @@ pub async fn update_details(state: &AppState, ctx: &Ctx, id: CaseId, version: i6
             k
         })
         .collect();
-    let d = input.validate(today(state, org).await?, &known)?;
+    let today = today(state, org).await?;
+    let d = input.validate(today, &known)?;
     let sensitive = d.problems.iter().any(|p| problems.iter().any(|k| &k.code == p && k.sensitive));
     if sensitive && !ctx.user.sensitive_access {
         return Err(DomainError::invalid("problems", "sensitive-needs-grant").into());
     }
-    change(state, ctx, id, version, CaseChange::Details(d)).await
+    apply(state, ctx, &before, version, CaseChange::Details(d), today).await
 }
 
 pub async fn review(state: &AppState, ctx: &Ctx, id: CaseId, input: &ReviewInput) -> AppResult<Case> {
     let org = ctx.user.org_id;
     let settings = state.store.case_settings(org).await?;
-    let c = input.validate(today(state, org).await?, settings.review_days)?;
-    change(state, ctx, id, input.version, c).await
+    let today = today(state, org).await?;
+    let c = input.validate(today, settings.review_days)?;
+    change(state, ctx, id, input.version, c, today).await
 }
 
 pub async fn transfer(state: &AppState, ctx: &Ctx, id: CaseId, input: &TransferInput) -> AppResult<Case> {
-    change(state, ctx, id, input.version, input.validate()?).await
+    let c = input.validate()?;
+    change(state, ctx, id, input.version, c, today(state, ctx.user.org_id).await?).await
 }
 
 /// Closes a case, or asks for the supervisor's approval when the agency requires it.
 pub async fn close(state: &AppState, ctx: &Ctx, id: CaseId, input: &ClosureInput) -> AppResult<Case> {
     let org = ctx.user.org_id;
     let settings = state.store.case_settings(org).await?;
-    let c = input.validate(today(state, org).await?, settings.closure_approval)?;
-    change(state, ctx, id, input.version, c).await
+    let today = today(state, org).await?;
+    let c = input.validate(today, settings.closure_approval)?;
+    change(state, ctx, id, input.version, c, today).await
 }
 
 pub async fn decide_closure(state: &AppState, ctx: &Ctx, id: CaseId, input: &DecisionInput) -> AppResult<Case> {
     let (approve, comment) = input.validate()?;
-    change(state, ctx, id, input.version, CaseChange::DecideClosure { approve, comment }).await
+    change(state, ctx, id, input.version, CaseChange::DecideClosure { approve, comment }, today(state, ctx.user.org_id).await?).await
 }
 
 pub async fn reopen(state: &AppState, ctx: &Ctx, id: CaseId, input: &ReopenInput) -> AppResult<Case> {
-    change(state, ctx, id, input.version, input.validate()?).await
+    let c = input.validate()?;
+    change(state, ctx, id, input.version, c, today(state, ctx.user.org_id).await?).await
 }
 
 pub async fn mandatory_report(state: &AppState, ctx: &Ctx, id: CaseId, version: i64, input: &MandatoryReportInput) -> AppResult<Case> {
-    let c = input.validate(today(state, ctx.user.org_id).await?)?;
-    change(state, ctx, id, version, c).await
+    let today = today(state, ctx.user.org_id).await?;
+    let c = input.validate(today)?;
+    change(state, ctx, id, version, c, today).await
 }
 
 pub async fn assess(state: &AppState, ctx: &Ctx, id: CaseId, input: &AssessmentInput) -> AppResult<Assessment> {
