@@ -43,6 +43,22 @@ fn start_time() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::parse_from_rfc3339("2026-03-02T01:00:00Z").unwrap().with_timezone(&chrono::Utc)
 }
 
+/// Creates a test database from `template0`, which never has connections, so a concurrent
+/// test or an autovacuum worker on `template1` cannot make the copy fail. A transient error is
+/// tried again a few times and the last one is reported in full.
+async fn create_pg_database(admin: &Store, name: &str) {
+    let sql = format!("CREATE DATABASE \"{name}\" TEMPLATE template0");
+    let mut last = None;
+    for attempt in 0..5u64 {
+        match admin.execute_raw(&sql).await {
+            Ok(_) => return,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200 * (attempt + 1))).await;
+    }
+    panic!("CREATE DATABASE {name} failed five times; the last error: {last:?}");
+}
+
 /// A fresh, migrated database of its own, removed when dropped.
 pub struct TestDb {
     pub backend: Backend,
@@ -75,7 +91,7 @@ impl TestDb {
                     }
                 };
                 let name = format!("shegong_test_{}", uuid::Uuid::now_v7().simple());
-                admin.execute_raw(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+                create_pg_database(&admin, &name).await;
                 admin.close().await.unwrap();
                 let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin_url);
                 (format!("{base}/{name}"), Some(name), None)
