@@ -76,17 +76,20 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
-    fn keys(locale: &str) -> BTreeSet<String> {
+    /// Every `file:key` of a locale's `.ftl` files, in file order; a key defined twice shows twice.
+    fn keys(locale: &str) -> Vec<String> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(locale);
-        let mut out = BTreeSet::new();
-        for entry in std::fs::read_dir(&dir).expect("locale dir") {
-            let path = entry.expect("entry").path();
+        let mut files: Vec<_> = std::fs::read_dir(&dir).expect("locale dir").map(|e| e.expect("entry").path()).collect();
+        files.sort();
+        let mut out = Vec::new();
+        for path in files {
             let text = std::fs::read_to_string(&path).expect("ftl");
+            let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("").to_string();
             for line in text.lines() {
                 let first = line.chars().next();
                 if first.is_some_and(|c| c.is_ascii_alphabetic()) {
                     if let Some((k, _)) = line.split_once('=') {
-                        out.insert(format!("{}:{}", path.file_name().and_then(|f| f.to_str()).unwrap_or(""), k.trim()));
+                        out.push(format!("{file}:{}", k.trim()));
                     }
                 }
             }
@@ -95,18 +98,16 @@ mod tests {
     }
 
     /// Fluent refuses a bundle that defines a message twice, and only says so when the
-    /// bundle is first loaded, at run time: catch it here instead.
+    /// bundle is first loaded, at run time: catch it here instead. A locale's files (one per
+    /// capability) make one bundle, so a key may stand in only one of them.
     #[test]
     fn no_key_is_defined_twice() {
         for locale in ["en", "zh-Hant-HK", "zh-Hans-CN"] {
-            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(locale);
-            for entry in std::fs::read_dir(&dir).expect("locale dir") {
-                let text = std::fs::read_to_string(entry.expect("entry").path()).expect("ftl");
-                let mut seen = BTreeSet::new();
-                for line in text.lines().filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_alphabetic())) {
-                    if let Some((k, _)) = line.split_once('=') {
-                        assert!(seen.insert(k.trim().to_string()), "{locale}: `{}` is defined twice", k.trim());
-                    }
+            let mut seen = std::collections::BTreeMap::new();
+            for entry in keys(locale) {
+                let (file, key) = entry.split_once(':').expect("file:key");
+                if let Some(before) = seen.insert(key.to_string(), file.to_string()) {
+                    panic!("{locale}: `{key}` is defined twice ({before} and {file})");
                 }
             }
         }
@@ -114,10 +115,10 @@ mod tests {
 
     #[test]
     fn every_key_is_in_every_locale() {
-        let en = keys("en");
+        let en: BTreeSet<String> = keys("en").into_iter().collect();
         assert!(en.len() > 50, "the English file should hold the UI text");
         for other in ["zh-Hant-HK", "zh-Hans-CN"] {
-            let o = keys(other);
+            let o: BTreeSet<String> = keys(other).into_iter().collect();
             let missing: Vec<_> = en.difference(&o).collect();
             let extra: Vec<_> = o.difference(&en).collect();
             assert!(missing.is_empty(), "{other} lacks {missing:?}");
@@ -128,17 +129,19 @@ mod tests {
     /// Every key the templates and handlers ask for exists (a missing one would show raw).
     #[test]
     fn every_used_key_exists() {
-        let en = keys("en");
+        let en: BTreeSet<String> = keys("en").into_iter().filter_map(|k| k.split_once(':').map(|(_, k)| k.to_string())).collect();
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut used = BTreeSet::new();
         let mut files: Vec<_> = std::fs::read_dir(root.join("templates")).expect("templates").map(|e| e.expect("entry").path()).collect();
-        for dir in ["src", "src/html", "src/api/v1"] {
-            files.extend(
-                std::fs::read_dir(root.join(dir))
-                    .expect("src")
-                    .map(|e| e.expect("entry").path())
-                    .filter(|p| p.extension().is_some_and(|x| x == "rs") && !p.ends_with("i18n.rs")),
-            );
+        let mut dirs = vec![root.join("src")];
+        while let Some(dir) = dirs.pop() {
+            for path in std::fs::read_dir(&dir).expect("src").map(|e| e.expect("entry").path()) {
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|x| x == "rs") && !path.ends_with("i18n.rs") {
+                    files.push(path);
+                }
+            }
         }
         for f in files {
             let text = std::fs::read_to_string(&f).expect("read");
@@ -158,7 +161,7 @@ mod tests {
                 }
             }
         }
-        let missing: Vec<_> = used.iter().filter(|k| !en.contains(&format!("main.ftl:{k}"))).collect();
+        let missing: Vec<_> = used.iter().filter(|k| !en.contains(*k)).collect();
         assert!(used.len() > 50, "found {} keys", used.len());
         assert!(missing.is_empty(), "keys used but not translated: {missing:?}");
     }
