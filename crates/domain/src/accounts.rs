@@ -72,6 +72,9 @@ impl Role {
                 EditActivities,
                 RecordAttendance,
                 ManageHotline,
+                ViewVolunteers,
+                ManageVolunteers,
+                ConfigureVolunteers,
             ],
             Role::Supervisor => &[
                 ViewUnits,
@@ -88,6 +91,8 @@ impl Role {
                 ViewHotline,
                 LogCalls,
                 ManageHotline,
+                ViewVolunteers,
+                ManageVolunteers,
             ],
             Role::SocialWorker | Role::WelfareWorker => &[
                 ViewUnits,
@@ -100,13 +105,16 @@ impl Role {
                 RecordAttendance,
                 ViewHotline,
                 LogCalls,
+                ViewVolunteers,
+                ManageVolunteers,
             ],
             // Hotline operators look callers up, register new ones and log calls.
             Role::HotlineOperator => &[ViewUnits, ViewClients, EditClients, ViewHotline, LogCalls],
             // Peer supporters and volunteers help run groups: they see the session lists they
             // take attendance for, not the registry or case files. Trained volunteers staff
-            // hotline shifts: they log calls but read no one's call history.
-            Role::PeerSupporter | Role::Volunteer => &[ViewUnits, ViewActivities, RecordAttendance, LogCalls],
+            // hotline shifts: they log calls but read no one's call history. They see their own
+            // duties and hours, and the minimum about the people they serve.
+            Role::PeerSupporter | Role::Volunteer => &[ViewUnits, ViewActivities, RecordAttendance, LogCalls, ServeDuties],
             Role::FunderViewer => &[ViewUnits],
         }
     }
@@ -158,6 +166,14 @@ pub enum Permission {
     LogCalls,
     /// Set up hotline points (numbers, hours, duty roster), topics and check-in schedules.
     ManageHotline,
+    /// See the unit's volunteers, their training, duties and hours.
+    ViewVolunteers,
+    /// Register volunteers, record training, post duties, assign, confirm and approve hours, export.
+    ManageVolunteers,
+    /// Set the agency's milestone tiers.
+    ConfigureVolunteers,
+    /// A volunteer's own duties: sign up, check in and out, report hours (never anyone's record).
+    ServeDuties,
 }
 
 /// Where a permission is asked for.

@@ -411,7 +411,7 @@ pub struct SessionFields {
     pub venue: String,
 }
 
-fn parse_time(v: &mut Validator, field: &str, raw: &str) -> Option<NaiveTime> {
+pub(crate) fn parse_time(v: &mut Validator, field: &str, raw: &str) -> Option<NaiveTime> {
     match NaiveTime::parse_from_str(raw.trim(), "%H:%M") {
         Ok(t) => Some(t),
         Err(_) if raw.trim().is_empty() => {

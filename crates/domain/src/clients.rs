@@ -250,6 +250,50 @@ pub fn id_last4(number: &str) -> String {
     chars[chars.len().saturating_sub(4)..].iter().collect()
 }
 
+/// Checks an identity document (type and number): HKID and mainland ID numbers are verified.
+pub fn parse_id_doc(v: &mut Validator, id_doc_type: &str, id_doc_number: &str) -> Option<(IdDocType, String)> {
+    match (id_doc_type.trim(), id_doc_number.trim()) {
+        ("", "") => None,
+        ("", _) => {
+            v.push(FieldError::new("id_doc_type", "required"));
+            None
+        }
+        (t, n) => match IdDocType::parse(t) {
+            None => {
+                v.push(FieldError::new("id_doc_type", "unknown-choice"));
+                None
+            }
+            Some(_) if n.is_empty() => {
+                v.push(FieldError::new("id_doc_number", "required"));
+                None
+            }
+            Some(IdDocType::Hkid) => match valid_hkid(n) {
+                Some(n) => Some((IdDocType::Hkid, n)),
+                None => {
+                    v.push(FieldError::new("id_doc_number", "hkid"));
+                    None
+                }
+            },
+            Some(IdDocType::MainlandId) => match valid_mainland_id(n) {
+                Some(n) => Some((IdDocType::MainlandId, n)),
+                None => {
+                    v.push(FieldError::new("id_doc_number", "mainland-id"));
+                    None
+                }
+            },
+            Some(t) => {
+                let n: String = n.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+                if n.len() < 4 || n.len() > 30 {
+                    v.push(FieldError::new("id_doc_number", "length").with("min", 4).with("max", 30));
+                    None
+                } else {
+                    Some((t, n))
+                }
+            }
+        },
+    }
+}
+
 pub fn mask_id(number: &str) -> String {
     format!("****{}", id_last4(number))
 }
@@ -389,47 +433,7 @@ impl ClientInput {
         if phones.len() > 5 {
             v.push(FieldError::new("phones", "too-many").with("max", 5));
         }
-        let number = self.id_doc_number.trim();
-        let id_doc = match (self.id_doc_type.trim(), number) {
-            ("", "") => None,
-            ("", _) => {
-                v.push(FieldError::new("id_doc_type", "required"));
-                None
-            }
-            (t, n) => match IdDocType::parse(t) {
-                None => {
-                    v.push(FieldError::new("id_doc_type", "unknown-choice"));
-                    None
-                }
-                Some(_) if n.is_empty() => {
-                    v.push(FieldError::new("id_doc_number", "required"));
-                    None
-                }
-                Some(IdDocType::Hkid) => match valid_hkid(n) {
-                    Some(n) => Some((IdDocType::Hkid, n)),
-                    None => {
-                        v.push(FieldError::new("id_doc_number", "hkid"));
-                        None
-                    }
-                },
-                Some(IdDocType::MainlandId) => match valid_mainland_id(n) {
-                    Some(n) => Some((IdDocType::MainlandId, n)),
-                    None => {
-                        v.push(FieldError::new("id_doc_number", "mainland-id"));
-                        None
-                    }
-                },
-                Some(t) => {
-                    let n: String = n.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
-                    if n.len() < 4 || n.len() > 30 {
-                        v.push(FieldError::new("id_doc_number", "length").with("min", 4).with("max", 30));
-                        None
-                    } else {
-                        Some((t, n))
-                    }
-                }
-            },
-        };
+        let id_doc = parse_id_doc(&mut v, &self.id_doc_type, &self.id_doc_number);
         let district = v.text("district", &self.district, false, 100);
         let street = v.text("street", &self.street, false, 100);
         let community = v.text("community", &self.community, false, 100);

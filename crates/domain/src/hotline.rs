@@ -324,7 +324,7 @@ impl CallInput {
     }
 }
 
-fn pick<T>(v: &mut Validator, field: &str, raw: &str, parse: fn(&str) -> Option<T>) -> Option<T> {
+pub(crate) fn pick<T>(v: &mut Validator, field: &str, raw: &str, parse: fn(&str) -> Option<T>) -> Option<T> {
     let r = parse(raw.trim());
     if r.is_none() {
         v.push(FieldError::new(field, if raw.trim().is_empty() { "required" } else { "invalid-choice" }));

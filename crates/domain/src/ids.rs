@@ -133,3 +133,31 @@ id_type!(
     /// A check-in schedule of a tracked vulnerable person.
     CheckInScheduleId
 );
+id_type!(
+    /// A volunteer, community assistant, district ambassador or peer supporter (義工/志愿者).
+    VolunteerId
+);
+id_type!(
+    /// A training course for volunteers.
+    CourseId
+);
+id_type!(
+    /// A course a volunteer completed.
+    TrainingId
+);
+id_type!(
+    /// A peer supporter's pathway stage.
+    StageId
+);
+id_type!(
+    /// A duty that needs volunteers (at a session, a hotline shift, a delivery, …).
+    DutyId
+);
+id_type!(
+    /// One volunteer on one duty.
+    AssignmentId
+);
+id_type!(
+    /// One entry of a volunteer's service hours.
+    HourEntryId
+);

@@ -13,5 +13,6 @@ pub mod ids;
 pub mod locale;
 pub mod ports;
 pub mod units;
+pub mod volunteers;
 
 pub use error::{DomainError, FieldError, Result};

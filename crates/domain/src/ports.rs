@@ -266,7 +266,7 @@ pub trait SearchIndex: Send + Sync {
 
 /// Everything the application stores.
 #[async_trait]
-pub trait Storage: UnitsRepo + AccountsRepo + AuditRepo + ClientsRepo + CasesRepo + ActivitiesRepo + HotlineRepo {
+pub trait Storage: UnitsRepo + AccountsRepo + AuditRepo + ClientsRepo + CasesRepo + ActivitiesRepo + HotlineRepo + VolunteersRepo {
     /// `sqlite` or `postgres`.
     fn backend_name(&self) -> &'static str;
     async fn ping(&self) -> Result<()>;
@@ -481,4 +481,162 @@ pub trait HotlineRepo: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<crate::hotline::HotlineFacts>;
+}
+
+/// Volunteers: the register, courses and training, pathway stages, duties and assignments,
+/// hours and the settings. Assigning locks the volunteer's row, checks for a clash with their
+/// other duties and takes a place on the duty (never more than it needs) in one transaction.
+#[async_trait]
+pub trait VolunteersRepo: Send + Sync {
+    /// The agency's tiers (the Hong Kong defaults until saved).
+    async fn volunteer_settings(&self, org: OrgId) -> Result<crate::volunteers::VolunteerSettings>;
+    /// Refused with `Stale` when `settings.version` is not the stored one (0 before the first save).
+    async fn save_volunteer_settings(
+        &self,
+        actor: &Actor,
+        settings: &crate::volunteers::VolunteerSettings,
+    ) -> Result<crate::volunteers::VolunteerSettings>;
+    /// The agency's secret for signing sign-up links; the first call stores `fresh` (random
+    /// bytes from the caller). It never leaves the server.
+    async fn volunteer_link_key(&self, org: OrgId, fresh: &[u8]) -> Result<Vec<u8>>;
+
+    async fn create_volunteer(&self, actor: &Actor, fields: &crate::volunteers::VolunteerFields) -> Result<crate::volunteers::Volunteer>;
+    async fn update_volunteer(
+        &self,
+        actor: &Actor,
+        id: crate::ids::VolunteerId,
+        version: i64,
+        fields: &crate::volunteers::VolunteerFields,
+    ) -> Result<crate::volunteers::Volunteer>;
+    async fn get_volunteer(&self, org: OrgId, id: crate::ids::VolunteerId) -> Result<crate::volunteers::Volunteer>;
+    /// Volunteers of `units` (None: every unit), by name.
+    async fn list_volunteers(&self, org: OrgId, units: Option<&[UnitId]>) -> Result<Vec<crate::volunteers::Volunteer>>;
+    /// The volunteer records linked to a login.
+    async fn volunteers_of_user(&self, org: OrgId, user: UserId) -> Result<Vec<crate::volunteers::Volunteer>>;
+    /// The volunteer records linked to a client record.
+    async fn volunteers_of_client(&self, org: OrgId, client: ClientId) -> Result<Vec<crate::volunteers::Volunteer>>;
+
+    async fn courses(&self, org: OrgId) -> Result<Vec<crate::volunteers::Course>>;
+    async fn create_course(&self, actor: &Actor, fields: &crate::volunteers::CourseFields) -> Result<crate::volunteers::Course>;
+    async fn update_course(
+        &self,
+        actor: &Actor,
+        id: crate::ids::CourseId,
+        version: i64,
+        fields: &crate::volunteers::CourseFields,
+    ) -> Result<crate::volunteers::Course>;
+    async fn record_training(
+        &self,
+        actor: &Actor,
+        volunteer: crate::ids::VolunteerId,
+        course: &crate::volunteers::Course,
+        completed_on: NaiveDate,
+    ) -> Result<crate::volunteers::Training>;
+    /// Trainings of these volunteers (None: every volunteer of the agency).
+    async fn trainings(&self, org: OrgId, volunteers: Option<&[crate::ids::VolunteerId]>) -> Result<Vec<crate::volunteers::Training>>;
+    async fn add_stage(
+        &self,
+        actor: &Actor,
+        volunteer: crate::ids::VolunteerId,
+        stage: crate::volunteers::PeerStage,
+        on: NaiveDate,
+        note: &str,
+    ) -> Result<crate::volunteers::Stage>;
+    /// Oldest first.
+    async fn stages(&self, org: OrgId, volunteer: crate::ids::VolunteerId) -> Result<Vec<crate::volunteers::Stage>>;
+
+    async fn create_duty(&self, actor: &Actor, fields: &crate::volunteers::DutyFields) -> Result<crate::volunteers::Duty>;
+    async fn get_duty(&self, org: OrgId, id: crate::ids::DutyId) -> Result<crate::volunteers::Duty>;
+    /// Duties of `units` (None: every unit) overlapping `from`..`to`, soonest first.
+    async fn list_duties(
+        &self,
+        org: OrgId,
+        units: Option<&[UnitId]>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::volunteers::Duty>>;
+    /// The volunteer's duties (still assigned) overlapping `from`..`to`.
+    async fn busy(
+        &self,
+        org: OrgId,
+        volunteer: crate::ids::VolunteerId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::volunteers::Busy>>;
+    /// Puts a volunteer on a duty. Refused (field errors on `volunteer_id`) when it clashes with
+    /// another of their duties, when the duty is full or cancelled, or when they are on it already.
+    async fn assign(
+        &self,
+        actor: &Actor,
+        duty: crate::ids::DutyId,
+        volunteer: crate::ids::VolunteerId,
+        via: crate::volunteers::SignUpVia,
+    ) -> Result<crate::volunteers::Assignment>;
+    async fn get_assignment(&self, org: OrgId, id: crate::ids::AssignmentId) -> Result<crate::volunteers::Assignment>;
+    async fn duty_assignments(&self, org: OrgId, duty: crate::ids::DutyId) -> Result<Vec<crate::volunteers::Assignment>>;
+    /// Newest first.
+    async fn volunteer_assignments(&self, org: OrgId, volunteer: crate::ids::VolunteerId) -> Result<Vec<crate::volunteers::Assignment>>;
+    /// Takes the volunteer off the duty (refused once hours were recorded) and frees the place.
+    async fn withdraw_assignment(&self, actor: &Actor, id: crate::ids::AssignmentId, version: i64)
+        -> Result<crate::volunteers::Assignment>;
+    /// Refused as stale when already checked in.
+    async fn check_in(&self, actor: &Actor, id: crate::ids::AssignmentId, at: DateTime<Utc>) -> Result<crate::volunteers::Assignment>;
+    /// Records the duty's hours (approved) and closes the assignment: at check-out (`check_out`
+    /// given) or by a staff member's confirmation. Refused as stale when hours were recorded.
+    async fn close_assignment(
+        &self,
+        actor: &Actor,
+        id: crate::ids::AssignmentId,
+        version: i64,
+        check_out: Option<DateTime<Utc>>,
+        hours: &crate::volunteers::HoursFields,
+    ) -> Result<(crate::volunteers::Assignment, crate::volunteers::HourEntry)>;
+
+    /// Hours outside a duty: self-reported ones wait for approval, staff's are approved.
+    async fn add_hours(
+        &self,
+        actor: &Actor,
+        volunteer: crate::ids::VolunteerId,
+        unit: UnitId,
+        source: crate::volunteers::HourSource,
+        hours: &crate::volunteers::HoursFields,
+    ) -> Result<crate::volunteers::HourEntry>;
+    async fn get_hours(&self, org: OrgId, id: crate::ids::HourEntryId) -> Result<crate::volunteers::HourEntry>;
+    /// Approves or rejects a pending entry at `version`.
+    async fn decide_hours(
+        &self,
+        actor: &Actor,
+        id: crate::ids::HourEntryId,
+        version: i64,
+        approve: bool,
+    ) -> Result<crate::volunteers::HourEntry>;
+    /// Newest first.
+    async fn volunteer_hours(&self, org: OrgId, volunteer: crate::ids::VolunteerId) -> Result<Vec<crate::volunteers::HourEntry>>;
+    /// Entries waiting for a decision in `units` (None: every unit).
+    async fn pending_hours(&self, org: OrgId, units: Option<&[UnitId]>) -> Result<Vec<crate::volunteers::HourEntry>>;
+    /// Approved hours of `units` (None: every unit) served from `from` to `to` inclusive.
+    async fn hour_facts(
+        &self,
+        org: OrgId,
+        units: Option<&[UnitId]>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<crate::volunteers::HourFact>>;
+    /// Approved entries with their volunteers, for the service-record export.
+    async fn hour_entries_between(
+        &self,
+        org: OrgId,
+        units: Option<&[UnitId]>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<crate::volunteers::HourEntry>>;
+    /// (activity, volunteer) of every volunteer on duty at an activity session of `units`
+    /// between the dates.
+    async fn activity_volunteers(
+        &self,
+        org: OrgId,
+        units: Option<&[UnitId]>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(crate::ids::ActivityId, crate::ids::VolunteerId)>>;
 }

@@ -44,6 +44,7 @@ macro_rules! entity {
         }
     };
 }
+pub(crate) use entity;
 
 entity!(counter, "activity_counters", {
     #[sea_orm(primary_key, auto_increment = false)] org_id: Uuid,

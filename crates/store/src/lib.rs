@@ -10,6 +10,7 @@ pub mod dialect;
 mod hotline;
 mod migrations;
 mod units;
+mod volunteers;
 
 use async_trait::async_trait;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqlErr};

@@ -7,6 +7,7 @@ mod m20261123_000002_clients;
 mod m20261123_000003_cases;
 mod m20261123_000004_activities;
 mod m20261123_000005_hotline;
+mod m20261203_000007_volunteers;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_cases::Migration),
             Box::new(m20261123_000004_activities::Migration),
             Box::new(m20261123_000005_hotline::Migration),
+            Box::new(m20261203_000007_volunteers::Migration),
         ]
     }
 }
