@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod ops;
 pub mod page;
 pub mod tabular;
+pub mod volunteers;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;

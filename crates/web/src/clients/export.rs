@@ -216,7 +216,12 @@ pub async fn export(state: &AppState, ctx: &Ctx, filter: &ClientFilter, format: 
     let entity = filter.unit_id.map(|u| u.to_string()).unwrap_or_else(|| "agency".into());
     state.store.append(&ctx.actor(), AuditEvent::new(Action::Export, "client_list", entity).detail(detail)).await?;
     let today = state.clock.now().with_timezone(&tz).date_naive();
-    let disposition = format!("attachment; filename=\"{}\"", file_name(format, today));
+    Ok(download(bytes, format, &file_name(format, today)))
+}
+
+/// A file as a download that no cache keeps.
+pub fn download(bytes: Vec<u8>, format: ExportFormat, name: &str) -> Response {
+    let disposition = format!("attachment; filename=\"{name}\"");
     let mut resp = bytes.into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
@@ -224,7 +229,7 @@ pub async fn export(state: &AppState, ctx: &Ctx, filter: &ClientFilter, format: 
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(resp)
+    resp
 }
 
 #[cfg(test)]
