@@ -92,6 +92,8 @@ impl Page {
             "cases" => (Permission::ViewCases, Scope::AnyUnit),
             "activities" => (Permission::ViewActivities, Scope::AnyUnit),
             "hotline" => (Permission::LogCalls, Scope::AnyUnit),
+            "volunteers" => (Permission::ViewVolunteers, Scope::AnyUnit),
+            "my_duties" => (Permission::ServeDuties, Scope::AnyUnit),
             _ => return false,
         };
         u.grants.allows(perm, scope)

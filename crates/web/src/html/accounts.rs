@@ -52,18 +52,22 @@ pub struct NextQuery {
     notice: Option<String>,
 }
 
+/// The pre-sign-in CSRF token lives in a cookie the form must echo (double submit).
+pub fn pre_csrf(state: &AppState, jar: CookieJar, rc: RequestCtx) -> (CookieJar, RequestCtx) {
+    if rc.csrf.is_empty() {
+        let t = random_token();
+        let rc = RequestCtx { csrf: t.clone(), ..rc };
+        (jar.add(cookie(state, PRE_CSRF_COOKIE, t)), rc)
+    } else {
+        (jar, rc)
+    }
+}
+
 pub async fn login_page(State(state): State<AppState>, rc: RequestCtx, jar: CookieJar, Query(q): Query<NextQuery>) -> AppResult<Response> {
     if rc.user.is_some() {
         return Ok(Redirect::to(safe_next(&q.next)).into_response());
     }
-    // The pre-sign-in CSRF token lives in a cookie the form must echo (double submit).
-    let (jar, rc) = if rc.csrf.is_empty() {
-        let t = random_token();
-        let rc = RequestCtx { csrf: t.clone(), ..rc };
-        (jar.add(cookie(&state, PRE_CSRF_COOKIE, t)), rc)
-    } else {
-        (jar, rc)
-    };
+    let (jar, rc) = pre_csrf(&state, jar, rc);
     let page = Page::new(&state, &rc, "/login").await;
     let msg = notice(&page, q.notice.as_deref());
     Ok((jar, render(&LoginPage { page, message: msg, username: String::new(), next: q.next })?).into_response())

@@ -9,6 +9,7 @@ pub mod clients_import;
 pub mod home;
 pub mod hotline;
 pub mod units;
+pub mod volunteers;
 
 use crate::error::AppError;
 use crate::AppState;
@@ -67,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .merge(clients_import::routes())
         .merge(cases::routes())
         .merge(hotline::routes())
+        .merge(volunteers::routes())
 }
 
 /// A url-encoded form (repeated keys allowed) whose rejections become translated errors.

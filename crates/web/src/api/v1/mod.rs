@@ -10,6 +10,7 @@ pub mod clients;
 pub mod clients_import;
 pub mod hotline;
 pub mod units;
+pub mod volunteers;
 
 use crate::error::AppError;
 use crate::AppState;
@@ -28,7 +29,7 @@ use utoipa_axum::routes;
     info(title = "shegong API", description = "Case, service and statistics platform for community social-work agencies."),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
-    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "cases"), (name = "activities"), (name = "hotline"), (name = "audit"))
+    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "cases"), (name = "activities"), (name = "hotline"), (name = "volunteers"), (name = "audit"))
 )]
 struct ApiDoc;
 
@@ -119,6 +120,35 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(hotline::day_list, hotline::create_schedule))
         .routes(routes!(hotline::attempt))
         .routes(routes!(hotline::stats))
+        .routes(routes!(volunteers::list, volunteers::create))
+        .routes(routes!(volunteers::courses, volunteers::create_course))
+        .routes(routes!(volunteers::update_course))
+        .routes(routes!(volunteers::training_needs))
+        .routes(routes!(volunteers::duties, volunteers::create_duty))
+        .routes(routes!(volunteers::duty))
+        .routes(routes!(volunteers::matches))
+        .routes(routes!(volunteers::assign))
+        .routes(routes!(volunteers::make_link))
+        .routes(routes!(volunteers::check_in))
+        .routes(routes!(volunteers::check_out))
+        .routes(routes!(volunteers::confirm))
+        .routes(routes!(volunteers::withdraw))
+        .routes(routes!(volunteers::pending))
+        .routes(routes!(volunteers::decide))
+        .routes(routes!(volunteers::me))
+        .routes(routes!(volunteers::sign_up))
+        .routes(routes!(volunteers::report_hours))
+        .routes(routes!(volunteers::totals))
+        .routes(routes!(volunteers::report))
+        .routes(routes!(volunteers::ratios))
+        .routes(routes!(volunteers::export))
+        .routes(routes!(volunteers::settings, volunteers::save_settings))
+        .routes(routes!(volunteers::get, volunteers::update))
+        .routes(routes!(volunteers::add_training))
+        .routes(routes!(volunteers::add_stage))
+        .routes(routes!(volunteers::add_hours))
+        .routes(routes!(volunteers::eligibility))
+        .routes(routes!(volunteers::certificate))
         .merge(clients_import::router());
     let doc = r.get_openapi().clone();
     r.route("/api/v1/openapi.json", axum::routing::get(move || async move { Json(doc) }))
