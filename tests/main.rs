@@ -14,3 +14,4 @@ mod clients;
 mod hotline;
 mod ops;
 mod units;
+mod volunteers;
