@@ -15,8 +15,9 @@ use shegong_domain::cases::{
 use shegong_domain::clients::{Client as ClientRecord, ClientFilter, ClientInput, ConsentInput, HouseholdInput, MemberInput};
 use shegong_domain::clock::Clock;
 use shegong_domain::hotline::{default_topics, Call, CallInput, ScheduleInput};
-use shegong_domain::ids::{ActivityId, CaseId, ClientId, HouseholdId, SessionId, UnitId, UserId};
-use shegong_domain::ports::{AccountsRepo, ActivitiesRepo, AuditRepo, CasesRepo, ClientsRepo, HotlineRepo, UnitsRepo};
+use shegong_domain::ids::{ActivityId, CaseId, ClientId, CourseId, DutyId, HouseholdId, SessionId, UnitId, UserId, VolunteerId};
+use shegong_domain::ports::{AccountsRepo, ActivitiesRepo, AuditRepo, CasesRepo, ClientsRepo, HotlineRepo, UnitsRepo, VolunteersRepo};
+use shegong_domain::volunteers::{CourseInput, DutyInput, HourSource, HoursInput, LinkClaim, SignUpVia, VolunteerInput};
 use shegong_testkit::{db_test, Client, TestApp, PASSWORD};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -86,6 +87,24 @@ enum On {
     NewFollowUp(Unit),
     /// A check-in schedule of the test's client at that unit.
     Schedule(Unit),
+    /// The test's volunteer of that unit (`Vic Authz-A`), with the volunteer and peer-supporter roles.
+    Volunteer(Unit),
+    /// The test's duty of that unit.
+    Duty(Unit),
+    /// A duty of that unit made for this call only, on a day of its own (so no sign-up clashes).
+    NewDuty(Unit),
+    /// The test's volunteer of that unit on a new duty, made for this call only.
+    Assignment(Unit),
+    /// The same, checked in.
+    CheckedIn(Unit),
+    /// Hours the test's volunteer of that unit reported, waiting for approval, made for this call only.
+    PendingHours(Unit),
+    /// The test's course.
+    Course,
+    /// A signed sign-up link of the test's volunteer of unit A for the test's duty.
+    Link,
+    /// A signed sign-up link of the test's volunteer of unit A for a new duty, made for this call only.
+    NewLink,
 }
 
 /// The unit a record belongs to.
@@ -121,7 +140,15 @@ impl On {
             | On::Referral(u)
             | On::NewCall(u)
             | On::NewFollowUp(u)
-            | On::Schedule(u) => Some(u),
+            | On::Schedule(u)
+            | On::Volunteer(u)
+            | On::Duty(u)
+            | On::NewDuty(u)
+            | On::Assignment(u)
+            | On::CheckedIn(u)
+            | On::PendingHours(u) => Some(u),
+            On::Link | On::NewLink => Some(Unit::A),
+            On::Course => None,
             On::Nothing | On::OtherAccount | On::OwnToken | On::File => None,
         }
     }
@@ -181,6 +208,10 @@ const CALL_LOGGERS: &[Role] =
     &[Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::PeerSupporter, Role::Volunteer, Role::HotlineOperator];
 /// `ManageHotline` in unit A: the agency's admin and the unit's supervisor.
 const HOTLINE_MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor];
+/// `ViewVolunteers` and `ManageVolunteers` in unit A: the staff who look after volunteers.
+const VOLUNTEER_STAFF: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker];
+/// `ServeDuties`: volunteers and peer supporters, for their own duties only.
+const VOLUNTEERS: &[Role] = &[Role::PeerSupporter, Role::Volunteer];
 
 /// What a call sends. Every write sends a valid body, except where noted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -325,6 +356,37 @@ enum Body {
     /// A check-in schedule of the test's client of `On`, made by the seeded hotline operator.
     ScheduleJson,
     AttemptJson,
+    /// A new volunteer in the unit of `On`.
+    NewVolunteerForm,
+    NewVolunteerJson,
+    /// The volunteer of `On` as they are, at their current version.
+    EditVolunteerForm,
+    EditVolunteerJson,
+    CourseForm,
+    CourseJson,
+    /// The test's course at its current version.
+    EditCourseJson,
+    /// A duty in the unit of `On`.
+    DutyForm,
+    DutyJson,
+    /// The test's volunteer of the unit of `On`.
+    VolunteerChoiceForm,
+    VolunteerChoiceJson,
+    /// Version 1 (of an assignment or hours made for the call).
+    FirstVersionForm,
+    FirstVersionJson,
+    DecideForm,
+    DecideJson,
+    VolunteerHoursForm,
+    VolunteerHoursJson,
+    TrainingForm,
+    TrainingJson,
+    StageForm,
+    StageJson,
+    /// The agency's volunteer settings as they are.
+    VolunteerSettingsJson,
+    /// No body; a role, the test's course and a time as the query.
+    EligibilityQuery,
 }
 
 impl Body {
@@ -351,8 +413,9 @@ const fn row(method: &'static str, path: &'static str, on: On, body: Body, need:
 }
 
 use Permission::{
-    AnonymiseClients, ApproveCases, ConfigureCases, EditActivities, EditCases, EditClients, LogCalls, ManageClients, ManageHotline,
-    ManageUnits, ManageUsers, RecordAttendance, ViewActivities, ViewAudit, ViewCases, ViewClients, ViewHotline, ViewUnits,
+    AnonymiseClients, ApproveCases, ConfigureCases, ConfigureVolunteers, EditActivities, EditCases, EditClients, LogCalls, ManageClients,
+    ManageHotline, ManageUnits, ManageUsers, ManageVolunteers, RecordAttendance, ServeDuties, ViewActivities, ViewAudit, ViewCases,
+    ViewClients, ViewHotline, ViewUnits, ViewVolunteers,
 };
 
 /// Every route of the application. Rows run in this order for each caller: the sign-in and
@@ -651,6 +714,77 @@ row("GET", "/api/v1/cases", On::Nothing, Body::None, Need::Perm(ViewCases, At::A
     row("POST", "/api/v1/hotline/check-ins/{id}/attempts", On::Schedule(Unit::A), Body::AttemptJson, Need::Perm(ViewHotline, At::ThatUnit), Who::Roles(HOTLINE_STAFF), None),
     row("POST", "/api/v1/hotline/check-ins/{id}/attempts", On::Schedule(Unit::B), Body::AttemptJson, Need::Perm(ViewHotline, At::ThatUnit), Who::Roles(NOBODY), None),
     row("GET", "/api/v1/hotline/stats", On::Nothing, Body::None, Need::Perm(ViewHotline, At::AnyUnit), Who::Roles(HOTLINE_STAFF), Some("\"unique_callers\"")),
+    // volunteers
+    row("GET", "/volunteers", On::Nothing, Body::None, Need::Perm(ViewVolunteers, At::AnyUnit), Who::Roles(VOLUNTEER_STAFF), Some("Vic Authz-A")),
+    row("POST", "/volunteers", On::CallersUnit, Body::NewVolunteerForm, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("POST", "/volunteers", On::OtherUnit, Body::NewVolunteerForm, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/volunteers/new", On::Nothing, Body::None, Need::Perm(ManageVolunteers, At::AnyUnit), Who::Roles(VOLUNTEER_STAFF), Some("volunteer-form")),
+    row("GET", "/volunteers/courses", On::Nothing, Body::None, Need::Perm(ViewVolunteers, At::AnyUnit), Who::Roles(VOLUNTEER_STAFF), Some("Authz course")),
+    row("POST", "/volunteers/courses", On::Nothing, Body::CourseForm, Need::Perm(ManageVolunteers, At::AnyUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("GET", "/volunteers/duties", On::Nothing, Body::None, Need::Perm(ViewVolunteers, At::AnyUnit), Who::Roles(VOLUNTEER_STAFF), Some("Duty Authz-A")),
+    row("POST", "/volunteers/duties", On::CallersUnit, Body::DutyForm, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("GET", "/volunteers/duties/{id}", On::Duty(Unit::A), Body::None, Need::Perm(ViewVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), Some("Duty Authz-A")),
+    row("GET", "/volunteers/duties/{id}", On::Duty(Unit::B), Body::None, Need::Perm(ViewVolunteers, At::ThatUnit), Who::Roles(ADMIN), Some("Duty Authz-B")),
+    row("POST", "/volunteers/duties/{id}/assign", On::NewDuty(Unit::A), Body::VolunteerChoiceForm, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("POST", "/volunteers/duties/{id}/link", On::Duty(Unit::A), Body::VolunteerChoiceForm, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), Some("/v/")),
+    row("POST", "/volunteers/assignments/{id}/check-in", On::Assignment(Unit::A), Body::EmptyForm, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("POST", "/volunteers/assignments/{id}/check-out", On::CheckedIn(Unit::A), Body::EmptyForm, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("POST", "/volunteers/assignments/{id}/confirm", On::Assignment(Unit::A), Body::FirstVersionForm, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("POST", "/volunteers/assignments/{id}/withdraw", On::Assignment(Unit::A), Body::FirstVersionForm, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("POST", "/volunteers/hours/{id}/decide", On::PendingHours(Unit::A), Body::DecideForm, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("GET", "/volunteers/report", On::Nothing, Body::None, Need::Perm(ViewVolunteers, At::AnyUnit), Who::Roles(VOLUNTEER_STAFF), Some("id=\"by-month\"")),
+    row("GET", "/volunteers/export", On::Nothing, Body::CsvExport, Need::Perm(ManageVolunteers, At::AnyUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("GET", "/volunteers/{id}", On::Volunteer(Unit::A), Body::None, Need::Perm(ViewVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), Some("Vic Authz-A")),
+    row("GET", "/volunteers/{id}", On::Volunteer(Unit::B), Body::None, Need::Perm(ViewVolunteers, At::ThatUnit), Who::Roles(ADMIN), Some("Vic Authz-B")),
+    row("POST", "/volunteers/{id}", On::Volunteer(Unit::A), Body::EditVolunteerForm, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("GET", "/volunteers/{id}/edit", On::Volunteer(Unit::A), Body::None, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), Some("Vic Authz-A")),
+    row("POST", "/volunteers/{id}/trainings", On::Volunteer(Unit::A), Body::TrainingForm, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("POST", "/volunteers/{id}/stages", On::Volunteer(Unit::A), Body::StageForm, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("POST", "/volunteers/{id}/hours", On::Volunteer(Unit::A), Body::VolunteerHoursForm, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("GET", "/volunteers/{id}/certificate", On::Volunteer(Unit::A), Body::None, Need::Perm(ViewVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), Some("Vic Authz-A")),
+    row("GET", "/volunteer", On::Nothing, Body::None, Need::Perm(ServeDuties, At::AnyUnit), Who::Roles(VOLUNTEERS), Some("self-hours-form")),
+    row("POST", "/volunteer/duties/{id}/sign-up", On::NewDuty(Unit::A), Body::EmptyForm, Need::Perm(ServeDuties, At::AnyUnit), Who::Roles(VOLUNTEERS), None),
+    row("POST", "/volunteer/hours", On::Nothing, Body::VolunteerHoursForm, Need::Perm(ServeDuties, At::AnyUnit), Who::Roles(VOLUNTEERS), None),
+    row("GET", "/v/{token}", On::Link, Body::None, Need::Nothing, Who::Anyone, Some("Duty Authz-A")),
+    row("POST", "/v/{token}", On::NewLink, Body::EmptyForm, Need::Nothing, Who::Anyone, None),
+    row("GET", "/api/v1/volunteers", On::Nothing, Body::None, Need::Perm(ViewVolunteers, At::AnyUnit), Who::Roles(VOLUNTEER_STAFF), Some("Vic Authz-A")),
+    row("POST", "/api/v1/volunteers", On::CallersUnit, Body::NewVolunteerJson, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("POST", "/api/v1/volunteers", On::OtherUnit, Body::NewVolunteerJson, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/volunteers/courses", On::Nothing, Body::None, Need::Perm(ViewVolunteers, At::AnyUnit), Who::Roles(VOLUNTEER_STAFF), Some("Authz course")),
+    row("POST", "/api/v1/volunteers/courses", On::Nothing, Body::CourseJson, Need::Perm(ManageVolunteers, At::AnyUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("PUT", "/api/v1/volunteers/courses/{id}", On::Course, Body::EditCourseJson, Need::Perm(ManageVolunteers, At::AnyUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("GET", "/api/v1/volunteers/training-needs", On::Nothing, Body::None, Need::Perm(ViewVolunteers, At::AnyUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("GET", "/api/v1/volunteers/duties", On::Nothing, Body::None, Need::Perm(ViewVolunteers, At::AnyUnit), Who::Roles(VOLUNTEER_STAFF), Some("Duty Authz-A")),
+    row("POST", "/api/v1/volunteers/duties", On::CallersUnit, Body::DutyJson, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("POST", "/api/v1/volunteers/duties", On::OtherUnit, Body::DutyJson, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/volunteers/duties/{id}", On::Duty(Unit::A), Body::None, Need::Perm(ViewVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), Some("Duty Authz-A")),
+    row("GET", "/api/v1/volunteers/duties/{id}", On::Duty(Unit::B), Body::None, Need::Perm(ViewVolunteers, At::ThatUnit), Who::Roles(ADMIN), Some("Duty Authz-B")),
+    row("GET", "/api/v1/volunteers/duties/{id}/matches", On::Duty(Unit::A), Body::None, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), Some("Vic Authz-A")),
+    row("POST", "/api/v1/volunteers/duties/{id}/assignments", On::NewDuty(Unit::A), Body::VolunteerChoiceJson, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("POST", "/api/v1/volunteers/duties/{id}/links", On::Duty(Unit::A), Body::VolunteerChoiceJson, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), Some("/v/")),
+    row("POST", "/api/v1/volunteers/assignments/{id}/check-in", On::Assignment(Unit::A), Body::NoJson, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("POST", "/api/v1/volunteers/assignments/{id}/check-out", On::CheckedIn(Unit::A), Body::NoJson, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("POST", "/api/v1/volunteers/assignments/{id}/confirm", On::Assignment(Unit::A), Body::FirstVersionJson, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("POST", "/api/v1/volunteers/assignments/{id}/withdraw", On::Assignment(Unit::A), Body::FirstVersionJson, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("GET", "/api/v1/volunteers/hours/pending", On::Nothing, Body::None, Need::Perm(ManageVolunteers, At::AnyUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("POST", "/api/v1/volunteers/hours/{id}/decision", On::PendingHours(Unit::A), Body::DecideJson, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("GET", "/api/v1/volunteers/me", On::Nothing, Body::None, Need::Perm(ServeDuties, At::AnyUnit), Who::Roles(VOLUNTEERS), Some("Own Authz")),
+    row("POST", "/api/v1/volunteers/me/duties/{id}", On::NewDuty(Unit::A), Body::NoJson, Need::Perm(ServeDuties, At::AnyUnit), Who::Roles(VOLUNTEERS), None),
+    row("POST", "/api/v1/volunteers/me/hours", On::Nothing, Body::VolunteerHoursJson, Need::Perm(ServeDuties, At::AnyUnit), Who::Roles(VOLUNTEERS), None),
+    row("GET", "/api/v1/volunteers/totals", On::Nothing, Body::None, Need::Perm(ViewVolunteers, At::AnyUnit), Who::Roles(VOLUNTEER_STAFF), Some("\"rows\"")),
+    row("GET", "/api/v1/volunteers/report", On::Nothing, Body::None, Need::Perm(ViewVolunteers, At::AnyUnit), Who::Roles(VOLUNTEER_STAFF), Some("\"person_times\"")),
+    row("GET", "/api/v1/volunteers/ratios", On::Nothing, Body::None, Need::Perm(ViewVolunteers, At::AnyUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("GET", "/api/v1/volunteers/export", On::Nothing, Body::CsvExport, Need::Perm(ManageVolunteers, At::AnyUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("GET", "/api/v1/volunteers/settings", On::Nothing, Body::None, Need::Perm(ViewVolunteers, At::AnyUnit), Who::Roles(VOLUNTEER_STAFF), Some("\"bronze\"")),
+    row("PUT", "/api/v1/volunteers/settings", On::Nothing, Body::VolunteerSettingsJson, Need::Perm(ConfigureVolunteers, At::Agency), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/volunteers/{id}", On::Volunteer(Unit::A), Body::None, Need::Perm(ViewVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), Some("Vic Authz-A")),
+    row("GET", "/api/v1/volunteers/{id}", On::Volunteer(Unit::B), Body::None, Need::Perm(ViewVolunteers, At::ThatUnit), Who::Roles(ADMIN), Some("Vic Authz-B")),
+    row("PUT", "/api/v1/volunteers/{id}", On::Volunteer(Unit::A), Body::EditVolunteerJson, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("POST", "/api/v1/volunteers/{id}/trainings", On::Volunteer(Unit::A), Body::TrainingJson, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("POST", "/api/v1/volunteers/{id}/stages", On::Volunteer(Unit::A), Body::StageJson, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("POST", "/api/v1/volunteers/{id}/hours", On::Volunteer(Unit::A), Body::VolunteerHoursJson, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
+    row("GET", "/api/v1/volunteers/{id}/eligibility", On::Volunteer(Unit::A), Body::EligibilityQuery, Need::Perm(ViewVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), Some("\"eligible\"")),
+    row("GET", "/api/v1/volunteers/{id}/certificate", On::Volunteer(Unit::A), Body::None, Need::Perm(ViewVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), Some("Vic Authz-A")),
     row("GET", "/api/v1/openapi.json", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"openapi\"")),
     // ---- operations ----
     row("GET", "/healthz", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"status\"")),
@@ -731,6 +865,9 @@ struct Fx<'a> {
     /// The seeded admin, who makes the records the calls need.
     admin: Actor,
     n: AtomicU32,
+    /// The test's course and a signed link for unit A's volunteer and duty.
+    course: CourseId,
+    link: String,
 }
 
 /// The test's records in one unit: a client `Aaron Authz-A` (or `-B`) with a consent given on
@@ -747,6 +884,9 @@ struct Records {
     household: HouseholdId,
     /// An open case of the client, held by unit A's social worker (unit B's: by the admin).
     case: CaseId,
+    /// `Vic Authz-A` (volunteer and peer supporter, no login) and a duty of the unit.
+    volunteer: VolunteerId,
+    duty: DutyId,
 }
 
 async fn new_token(c: &Client, name: &str) -> (String, String) {
@@ -805,7 +945,17 @@ async fn records(app: &TestApp, unit: UnitId, letter: &str, phone: &str) -> Reco
     store.enrol(&admin, activity, &[], Some(&g.validate().unwrap())).await.unwrap();
     let guest = store.participants(app.seeded.org, activity).await.unwrap().into_iter().find(|p| p.person_no != person).unwrap().person_no;
     let case = open_case(app, unit, client.id).await;
-    Records { activity, session, person, guest, unit, client: client.id, household: household.id, case: case.id }
+    let admin_actor = Actor::from(app.seeded.user(Role::Admin));
+    let vinput = VolunteerInput {
+        unit_id: Some(unit),
+        name_en: format!("Vic Authz-{letter}"),
+        roles: vec!["volunteer".into(), "peer_supporter".into()],
+        active: true,
+        ..Default::default()
+    };
+    let volunteer = store.create_volunteer(&admin_actor, &vinput.validate(today(app)).unwrap()).await.unwrap().id;
+    let duty = new_duty(app, unit, &format!("Duty Authz-{letter}"), 0).await;
+    Records { activity, session, person, guest, unit, client: client.id, household: household.id, case: case.id, volunteer, duty }
 }
 
 /// Opens a case through the store, as the seeded admin, held by unit A's social worker (in
@@ -830,6 +980,31 @@ async fn open_case(app: &TestApp, unit: UnitId, client: ClientId) -> Case {
     let problems = app.store().problems(app.seeded.org).await.unwrap();
     let fields = input.validate(today(app), &problems, admin.id, 90).unwrap();
     app.store().open_case(&Actor::from(admin), &fields).await.unwrap()
+}
+
+/// A duty through the store, as the seeded admin, in the `slot`-th hour from 08:00 two days on
+/// (fourteen a day), so that duties of different slots never overlap.
+async fn new_duty(app: &TestApp, unit: UnitId, title: &str, slot: i64) -> DutyId {
+    let (day, hour) = (2 + slot / 14, 8 + slot % 14);
+    let input = DutyInput {
+        unit_id: Some(unit),
+        title: title.into(),
+        needed: 50,
+        date: (today(app) + chrono::Duration::days(day)).to_string(),
+        starts_at: format!("{hour:02}:00"),
+        ends_at: format!("{hour:02}:59"),
+        ..Default::default()
+    };
+    let f = input.validate(chrono_tz::Asia::Hong_Kong, today(app), &[]).unwrap();
+    app.store().create_duty(&Actor::from(app.seeded.user(Role::Admin)), &f).await.unwrap().id
+}
+
+/// `/v/<token>` signed with the agency's key.
+async fn sign_up_link(app: &TestApp, volunteer: VolunteerId, duty: DutyId) -> String {
+    let key = app.store().volunteer_link_key(app.seeded.org, &[7u8; 32]).await.unwrap();
+    let expires = (app.db.clock.now() + chrono::Duration::days(7)).timestamp();
+    let claim = LinkClaim { org_id: app.seeded.org, volunteer_id: volunteer, duty_id: duty, expires };
+    format!("/v/{}", shegong_web::volunteers::link::sign(&key, &claim).unwrap())
 }
 
 async fn setup(app: &TestApp) -> Fx<'_> {
@@ -866,7 +1041,21 @@ async fn setup(app: &TestApp) -> Fx<'_> {
     let (kept, gone) =
         (register(app, unit_a, "Merged Authz", "91000004", "").await, register(app, unit_a, "Merged Authz", "91000004", "").await);
     app.store().merge_clients(&admin, kept.id, gone.id).await.unwrap();
-    Fx { app, target, tokens, clients, records, admin, n: AtomicU32::new(0) }
+    // The seeded volunteer and peer supporter have volunteer records of their own.
+    for role in [Role::Volunteer, Role::PeerSupporter] {
+        let input = VolunteerInput {
+            unit_id: Some(unit_a),
+            name_en: format!("Own Authz {}", role.as_str()),
+            user_id: Some(app.seeded.user(role).id),
+            active: true,
+            ..Default::default()
+        };
+        app.store().create_volunteer(&admin, &input.validate(today(app)).unwrap()).await.unwrap();
+    }
+    let course = CourseInput { title_en: "Authz course".into(), hours: "2".into(), ..Default::default() };
+    let course = app.store().create_course(&admin, &course.validate().unwrap()).await.unwrap().id;
+    let link = sign_up_link(app, records[&Unit::A].volunteer, records[&Unit::A].duty).await;
+    Fx { app, target, tokens, clients, records, admin, n: AtomicU32::new(0), course, link }
 }
 
 enum Payload {
@@ -1045,6 +1234,39 @@ impl Fx<'_> {
                 let open = store.follow_ups(seeded.org, None, None).await.unwrap();
                 Some(open.into_iter().find(|f| f.call_id == Some(call.id)).unwrap().id.to_string())
             }
+            On::Volunteer(u) => Some(self.records[&u].volunteer.to_string()),
+            On::Duty(u) => Some(self.records[&u].duty.to_string()),
+            On::NewDuty(u) => Some(self.fresh_duty(u).await.to_string()),
+            On::Assignment(u) | On::CheckedIn(u) => {
+                let d = self.fresh_duty(u).await;
+                let a = store.assign(&self.admin, d, self.records[&u].volunteer, SignUpVia::Staff).await.unwrap();
+                if matches!(row.on, On::CheckedIn(_)) {
+                    store.check_in(&self.admin, a.id, self.app.db.clock.now()).await.unwrap();
+                }
+                Some(a.id.to_string())
+            }
+            On::PendingHours(u) => {
+                let h = HoursInput {
+                    served_on: today(self.app).to_string(),
+                    hours: "1".into(),
+                    content: "Authz self-report".into(),
+                    unit_id: None,
+                };
+                let f = h.validate(today(self.app)).unwrap();
+                let e =
+                    store.add_hours(&self.admin, self.records[&u].volunteer, self.unit_id(u), HourSource::SelfReport, &f).await.unwrap();
+                Some(e.id.to_string())
+            }
+            On::Course => Some(self.course.to_string()),
+            On::Link => {
+                path = self.link.clone();
+                None
+            }
+            On::NewLink => {
+                let d = self.fresh_duty(Unit::A).await;
+                path = sign_up_link(self.app, self.records[&Unit::A].volunteer, d).await;
+                None
+            }
             On::Schedule(u) => {
                 let input = ScheduleInput {
                     unit_id: Some(self.unit_id(u)),
@@ -1065,6 +1287,9 @@ impl Fx<'_> {
                 Some(row.on.unit().map(|u| format!("format=csv&unit_id={}", self.unit_id(u))).unwrap_or_else(|| "format=csv".into()))
             }
             Body::ImportCsv => Some(format!("unit_id={}&dry_run=true", self.unit_id(row.on.unit().unwrap()))),
+            Body::EligibilityQuery => {
+                Some(format!("role=volunteer&courses={}&starts_at=2026-03-10T01:00:00Z&ends_at=2026-03-10T02:00:00Z", self.course))
+            }
             _ => None,
         };
         if let Some(q) = query {
@@ -1092,6 +1317,12 @@ impl Fx<'_> {
         self.app.store().log_call(&actor, &fields).await.unwrap()
     }
 
+    /// A duty made for one call only, on a day no other call uses.
+    async fn fresh_duty(&self, u: Unit) -> DutyId {
+        let n = i64::from(self.next());
+        new_duty(self.app, self.unit_id(u), &format!("Fresh duty {n}"), 1 + n).await
+    }
+
     /// An open case made for one call only.
     async fn fresh_case(&self, u: Unit) -> Case {
         open_case(self.app, self.unit_id(u), self.records[&u].client).await
@@ -1117,7 +1348,7 @@ impl Fx<'_> {
         let unit = || self.unit_id(row.on.unit().unwrap()).to_string();
         let (person, phone) = (format!("Zed authz {tag} {n}"), format!("6{n:07}"));
         match row.body {
-            Body::None | Body::ClientQuery | Body::CsvExport => Payload::None,
+            Body::None | Body::ClientQuery | Body::CsvExport | Body::EligibilityQuery => Payload::None,
             Body::EmptyForm => form(&[]),
             Body::NoJson => Payload::Json(Value::Null),
             Body::Login => Payload::Login,
@@ -1452,6 +1683,64 @@ impl Fx<'_> {
                 "worker_id": self.app.seeded.user(Role::HotlineOperator).id, "every_days": 3,
             })),
             Body::AttemptJson => Payload::Json(json!({"result": "answered"})),
+            Body::NewVolunteerForm => form(&[("unit_id", &unit()), ("name_en", &format!("Vic new {tag} {n}"))]),
+            Body::NewVolunteerJson => Payload::Json(json!({"unit_id": unit(), "name_en": format!("Vic new {tag} {n}")})),
+            Body::EditVolunteerForm | Body::EditVolunteerJson => {
+                let v = self.app.store().get_volunteer(self.app.seeded.org, self.records[&row.on.unit().unwrap()].volunteer).await.unwrap();
+                if row.body == Body::EditVolunteerJson {
+                    return Payload::Json(json!({"unit_id": v.unit_id, "name_en": v.name_en, "roles": ["volunteer", "peer_supporter"],
+                        "team": format!("team {tag}"), "version": v.version}));
+                }
+                form(&[
+                    ("unit_id", &v.unit_id.to_string()),
+                    ("name_en", &v.name_en),
+                    ("roles", "volunteer"),
+                    ("roles", "peer_supporter"),
+                    ("team", &format!("team {tag}")),
+                    ("active", "true"),
+                    ("version", &v.version.to_string()),
+                ])
+            }
+            Body::CourseForm => form(&[("title_en", &format!("Authz course {tag} {n}")), ("hours", "2")]),
+            Body::CourseJson => Payload::Json(json!({"title_en": format!("Authz course {tag} {n}"), "hours": "2"})),
+            Body::EditCourseJson => {
+                let c = self.app.store().courses(self.app.seeded.org).await.unwrap().into_iter().find(|c| c.id == self.course).unwrap();
+                Payload::Json(json!({"title_en": c.title_en, "hours": "2", "version": c.version}))
+            }
+            Body::DutyForm | Body::DutyJson => {
+                let date = (today(self.app) + chrono::Duration::days(5)).to_string();
+                let title = format!("Authz duty {tag} {n}");
+                if row.body == Body::DutyJson {
+                    return Payload::Json(
+                        json!({"unit_id": unit(), "title": title, "needed": 1, "date": date, "starts_at": "09:00", "ends_at": "10:00"}),
+                    );
+                }
+                form(&[
+                    ("unit_id", &unit()),
+                    ("title", &title),
+                    ("needed", "1"),
+                    ("date", &date),
+                    ("starts_at", "09:00"),
+                    ("ends_at", "10:00"),
+                ])
+            }
+            Body::VolunteerChoiceForm => form(&[("volunteer_id", &self.records[&row.on.unit().unwrap()].volunteer.to_string())]),
+            Body::VolunteerChoiceJson => Payload::Json(json!({"volunteer_id": self.records[&row.on.unit().unwrap()].volunteer})),
+            Body::FirstVersionForm => form(&[("version", "1")]),
+            Body::FirstVersionJson => Payload::Json(json!({"version": 1})),
+            Body::DecideForm => form(&[("approve", "true"), ("version", "1")]),
+            Body::DecideJson => Payload::Json(json!({"approve": true, "version": 1})),
+            Body::VolunteerHoursForm => form(&[("served_on", &today(self.app).to_string()), ("hours", "1.5"), ("content", "Authz hours")]),
+            Body::VolunteerHoursJson => {
+                Payload::Json(json!({"served_on": today(self.app).to_string(), "hours": "1.5", "content": "Authz hours"}))
+            }
+            Body::TrainingForm => form(&[("course_id", &self.course.to_string())]),
+            Body::TrainingJson => Payload::Json(json!({"course_id": self.course})),
+            Body::StageForm => form(&[("stage", "enabling")]),
+            Body::StageJson => Payload::Json(json!({"stage": "enabling"})),
+            Body::VolunteerSettingsJson => {
+                Payload::Json(serde_json::to_value(self.app.store().volunteer_settings(self.app.seeded.org).await.unwrap()).unwrap())
+            }
             Body::SheetUpload => {
                 let r = &self.records[&row.on.unit().unwrap()];
                 Payload::Multipart {
@@ -1873,6 +2162,15 @@ fn markdown_table() -> String {
             On::NewCall(u) => format!("another's escalated hotline call at {}", unit(u)),
             On::NewFollowUp(u) => format!("an open hotline follow-up of {}", unit(u)),
             On::Schedule(u) => format!("a check-in schedule of {}", unit(u)),
+            On::Volunteer(u) => format!("a volunteer of {}", unit(u)),
+            On::Duty(u) => format!("a volunteer duty of {}", unit(u)),
+            On::NewDuty(u) => format!("a new volunteer duty of {}", unit(u)),
+            On::Assignment(u) => format!("a volunteer's assignment to a duty of {}", unit(u)),
+            On::CheckedIn(u) => format!("a checked-in assignment to a duty of {}", unit(u)),
+            On::PendingHours(u) => format!("self-reported hours waiting in {}", unit(u)),
+            On::Course => "a training course".to_string(),
+            On::Link => "a signed sign-up link".to_string(),
+            On::NewLink => "a new signed sign-up link".to_string(),
         };
         let needs = match r.need {
             Need::Nothing => "nothing (public)".to_string(),

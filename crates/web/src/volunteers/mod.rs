@@ -171,9 +171,7 @@ pub async fn update(state: &AppState, ctx: &Ctx, id: VolunteerId, input: &Volunt
 }
 
 pub async fn courses(state: &AppState, ctx: &Ctx) -> AppResult<Vec<Course>> {
-    if !ctx.can(Permission::ServeDuties, Scope::AnyUnit) {
-        ctx.require(Permission::ViewVolunteers, Scope::AnyUnit)?;
-    }
+    ctx.require(Permission::ViewVolunteers, Scope::AnyUnit)?;
     Ok(state.store.courses(ctx.user.org_id).await?)
 }
 
