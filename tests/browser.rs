@@ -589,3 +589,97 @@ async fn hotline_high_risk_call_escalated_and_followed_up_in_simplified_chinese(
     assert!(b.text("main").await.contains("没有需要跟进的事项。"));
     b.close().await;
 }
+
+/// In 繁體中文, a supervisor creates a training course and a duty that requires it; an untrained
+/// volunteer is refused with the course named; the training is recorded; the volunteer is
+/// assigned; the hours are confirmed; the certificate prints in Traditional Chinese.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn volunteer_course_duty_refusal_training_hours_and_certificate_in_traditional_chinese() {
+    use shegong_domain::accounts::Actor;
+    use shegong_domain::ports::VolunteersRepo;
+    let app = app().await;
+    let Some(b) = Browser::start(&app.base).await else { return };
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    let input = shegong_domain::volunteers::VolunteerInput {
+        unit_id: Some(app.seeded.unit_a.id),
+        name_zh: "張小明".into(),
+        active: true,
+        ..Default::default()
+    };
+    let admin = Actor::from(app.seeded.user(Role::Admin));
+    let vid = app.store().create_volunteer(&admin, &input.validate(today).unwrap()).await.unwrap().id.to_string();
+    let set = |css: &'static str, value: &'static str| {
+        let b = &b;
+        async move {
+            let js = format!("document.querySelector('{css}').value = '{value}'");
+            b.client.execute(&js, vec![]).await.unwrap();
+        }
+    };
+
+    b.sign_in(&app.seeded.user(Role::Supervisor).username, PASSWORD).await;
+    b.find("#locale-select").await.select_by_value("zh-Hant-HK").await.unwrap();
+    b.wait_for("html[lang=\"zh-Hant-HK\"]").await;
+    assert!(b.text("nav").await.contains("義工"), "the supervisor sees volunteers in the navigation");
+
+    // A course.
+    b.goto("/volunteers/courses").await;
+    b.wait_for("#course-form").await;
+    b.fill("#c-title_zh_hant", "長者探訪訓練").await;
+    b.fill("#c-hours", "3").await;
+    b.find("#course-form button[type=submit]").await.click().await.unwrap();
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "已建立。");
+    assert!(b.text("#courses").await.contains("長者探訪訓練"));
+
+    // A duty that requires it.
+    b.goto("/volunteers/duties").await;
+    b.wait_for("#duty-form").await;
+    b.fill("#d-title", "探訪獨居長者").await;
+    set("#d-date", "2026-03-07").await;
+    set("#d-starts_at", "09:00").await;
+    set("#d-ends_at", "12:00").await;
+    b.find("#duty-form input[name=courses]").await.click().await.unwrap();
+    b.find("#duty-form button[type=submit]").await.click().await.unwrap();
+    b.wait_for(".notice.ok").await;
+    assert!(b.path().await.starts_with("/volunteers/duties/"), "the new duty's page");
+    assert!(b.text("main").await.contains("長者探訪訓練"), "the duty names the course it requires");
+    let duty_path = b.path().await.split('?').next().unwrap().to_string();
+
+    // The untrained volunteer is refused, with the course named.
+    b.find("#a-volunteer_id").await.select_by_value(&vid).await.unwrap();
+    b.find("#assign-form button[type=submit]").await.click().await.unwrap();
+    let refusal = b.wait_for("#assign-errors").await.text().await.unwrap();
+    assert!(refusal.contains("未能編配此義工") && refusal.contains("尚未完成必修培訓「長者探訪訓練」"), "{refusal}");
+    b.screenshot("volunteer-refused-untrained").await;
+
+    // Trained, then assigned.
+    b.goto(&format!("/volunteers/{vid}")).await;
+    b.wait_for("#training-form").await;
+    assert!(b.text("main").await.contains("仍需完成") || b.text("main").await.contains("張小明"));
+    b.find("#t-course_id").await.select_by_index(1).await.unwrap();
+    b.find("#training-form button[type=submit]").await.click().await.unwrap();
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "已記錄培訓。");
+    b.goto(&duty_path).await;
+    b.find("#a-volunteer_id").await.select_by_value(&vid).await.unwrap();
+    b.find("#assign-form button[type=submit]").await.click().await.unwrap();
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "已編配。");
+    assert!(b.text("#assignments").await.contains("張小明"));
+
+    // The hours are confirmed (the duty's three hours).
+    b.find("#assignments form[action$=\"/confirm\"] button[type=submit]").await.click().await.unwrap();
+    b.wait_for(".notice.ok").await;
+    assert!(b.text("#assignments").await.contains("已記錄時數"));
+
+    // The certificate in Traditional Chinese.
+    b.goto(&format!("/volunteers/{vid}")).await;
+    assert_eq!(b.wait_for("#year-hours").await.text().await.unwrap(), "3.0");
+    b.find("a.certificate-link[lang=\"zh-Hant-HK\"]").await.click().await.unwrap();
+    assert_eq!(b.wait_for("#certificate-hours").await.text().await.unwrap(), "3.0");
+    assert_eq!(b.find("html").await.attr("lang").await.unwrap().as_deref(), Some("zh-Hant-HK"));
+    let cert = b.text("main").await;
+    assert!(
+        cert.contains("義工服務證書") && cert.contains("茲證明 張小明 曾於本機構擔任義工") && cert.contains("2026年服務時數"),
+        "{cert}"
+    );
+    b.screenshot("volunteer-certificate").await;
+    b.close().await;
+}
