@@ -257,6 +257,11 @@ async fn volunteers_see_their_own_duties_and_the_minimum_about_people_never_case
     assert_eq!(ok(sw_b.get("/api/v1/volunteers").await, 200).await, json!([]));
     ok(sw_b.get(&format!("/api/v1/volunteers/{vid}")).await, 403).await;
     ok(assign(&sw_b, &did, &other).await, 403).await;
+    // A person with lived experience is both: their data-access export holds their volunteering.
+    let peer = volunteer(&sw, unit, json!({"client_id": cid, "name_zh": "黃婆婆", "roles": ["peer_supporter"]})).await;
+    let sup = app.signed_in(Role::Supervisor).await;
+    let export = ok(sup.get(&format!("/api/v1/clients/{cid}/data-export")).await, 200).await;
+    assert_eq!(export["volunteering"][0]["volunteer"]["id"], peer.as_str());
     // Another agency: not found.
     shegong_testkit::seed(app.store(), "x-").await;
     let intruder = app.client();
@@ -444,4 +449,21 @@ async fn suggestions_say_why_by_skill_language_distance_and_availability(app: Te
     ok(sw.json(Method::PUT, &format!("/api/v1/volunteers/{near}"), &edit).await, 409).await;
     let m = ok(sw.get(&format!("/api/v1/volunteers/duties/{}/matches", d["id"].as_str().unwrap())).await, 200).await;
     assert_eq!((m[0]["volunteer_id"].as_str(), m[0]["eligibility"]["eligible"].as_bool()), (Some(near.as_str()), Some(true)));
+}
+
+#[db_test]
+async fn the_demo_shows_volunteers_with_duties_and_hours(db: shegong_testkit::TestDb) {
+    use shegong_domain::ports::{UnitsRepo, VolunteersRepo};
+    let store = &db.store;
+    assert!(shegong_web::demo::seed_if_empty(store).await.unwrap());
+    shegong_web::demo::seed_demo_clients(store, 60, 7).await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    shegong_web::demo::activities::seed_demo_activities(store, 7, today).await.unwrap();
+    let n = shegong_web::demo::volunteers::seed_demo_volunteers(store, today).await.unwrap();
+    assert!(n >= 10, "{n}");
+    let org = store.list_agencies().await.unwrap()[0].id;
+    let facts = store.hour_facts(org, None, today - Duration::days(60), today).await.unwrap();
+    assert!(facts.iter().any(|f| f.duty_id.is_some()), "served duties give hours");
+    assert!(!store.pending_hours(org, None).await.unwrap().is_empty(), "a self-report waits");
+    assert!(store.list_volunteers(org, None).await.unwrap().iter().any(|v| v.user_id.is_some()), "the demo volunteer login has a record");
 }

@@ -227,6 +227,8 @@ pub struct SubjectAccessExport {
     pub consents: Vec<Consent>,
     pub household: Option<Household>,
     pub merges: Vec<MergeRecord>,
+    /// Volunteer records linked to the person, with their hours.
+    pub volunteering: Vec<crate::volunteers::VolunteerRecord>,
     /// Who created, changed, viewed or exported the record, and when.
     pub access_log: Vec<AuditEntry>,
 }
@@ -246,6 +248,7 @@ pub async fn subject_access(state: &AppState, ctx: &Ctx, id: ClientId) -> AppRes
         household: state.store.household_of(org, id).await?,
         merges,
         access_log: state.store.audit_for(org, "client", &id.to_string()).await?,
+        volunteering: crate::volunteers::of_client(state, org, id).await?,
         client: c,
     })
 }

@@ -825,9 +825,24 @@ pub async fn certificate(
     Ok(Certificate { agency: agency.name(l).to_string(), volunteer: v.display_name(), year, hours: t.hours, tier, issued_on: day })
 }
 
-/// A volunteer's record in a data-access export of the client it is linked to.
-pub async fn of_client(state: &AppState, org: OrgId, client: shegong_domain::ids::ClientId) -> AppResult<Vec<Volunteer>> {
-    Ok(state.store.volunteers_of_client(org, client).await?)
+/// A volunteer record and its hours, for the data-access export of the client it is linked to.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VolunteerRecord {
+    pub volunteer: Volunteer,
+    pub trainings: Vec<Training>,
+    pub hours: Vec<HourEntry>,
+}
+
+pub async fn of_client(state: &AppState, org: OrgId, client: shegong_domain::ids::ClientId) -> AppResult<Vec<VolunteerRecord>> {
+    let mut out = Vec::new();
+    for v in state.store.volunteers_of_client(org, client).await? {
+        out.push(VolunteerRecord {
+            trainings: state.store.trainings(org, Some(&[v.id])).await?,
+            hours: state.store.volunteer_hours(org, v.id).await?,
+            volunteer: v,
+        });
+    }
+    Ok(out)
 }
 
 /// Totals fed to other capabilities' reports: hours and person-times by unit over a period.
