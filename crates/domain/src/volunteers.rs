@@ -296,7 +296,7 @@ impl VolunteerInput {
             }),
         };
         let email = v.text("email", &self.email, false, 200);
-        if !email.is_empty() && !(email.contains('@') && email.contains('.')) {
+        if !(email.is_empty() || email.contains('@') && email.contains('.')) {
             v.push(FieldError::new("email", "vol-email"));
         }
         let id_doc = parse_id_doc(&mut v, &self.id_doc_type, &self.id_doc_number);
@@ -917,6 +917,9 @@ pub struct Suggestion {
     pub score: f64,
 }
 
+/// A volunteer who might take a duty: their record, where they live, and whether they may.
+pub type Candidate = (Volunteer, Option<(f64, f64)>, Eligibility);
+
 /// Ranks candidates for a duty by skill, language, distance and availability. `place`: the
 /// volunteer's coordinates (their own, else their client record's). `local_start`: the duty's
 /// start in the agency's time zone.
@@ -924,7 +927,7 @@ pub fn rank(
     duty: &Duty,
     duty_place: Option<(f64, f64)>,
     local_start: chrono::NaiveDateTime,
-    candidates: Vec<(Volunteer, Option<(f64, f64)>, Eligibility)>,
+    candidates: Vec<Candidate>,
 ) -> Vec<Suggestion> {
     let slot = slot_of(local_start);
     let mut out: Vec<Suggestion> = candidates
@@ -1147,35 +1150,52 @@ pub struct TotalRow {
     pub tier: Option<String>,
 }
 
+/// Minutes, duties served (person-times) and distinct volunteers of one row.
+#[derive(Default)]
+struct Tally {
+    minutes: i64,
+    duties: BTreeSet<(VolunteerId, DutyId)>,
+    who: BTreeSet<VolunteerId>,
+}
+
+impl Tally {
+    fn add(&mut self, f: &HourFact) {
+        self.minutes += i64::from(f.minutes);
+        if let Some(d) = f.duty_id {
+            self.duties.insert((f.volunteer_id, d));
+        }
+        self.who.insert(f.volunteer_id);
+    }
+
+    fn hours(&self) -> f64 {
+        round2(self.minutes as f64 / 60.0)
+    }
+}
+
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
 /// Hours of the facts (one year's, as a rule) by volunteer, team or unit.
 pub fn totals(facts: &[HourFact], by: TotalsBy, settings: &VolunteerSettings) -> Vec<TotalRow> {
-    let mut rows: BTreeMap<String, (i64, BTreeSet<(VolunteerId, DutyId)>, BTreeSet<VolunteerId>)> = BTreeMap::new();
+    let mut rows: BTreeMap<String, Tally> = BTreeMap::new();
     for f in facts {
         let key = match by {
             TotalsBy::Volunteer => f.volunteer_id.to_string(),
             TotalsBy::Team => f.team.clone(),
             TotalsBy::Unit => f.unit_id.to_string(),
         };
-        let e = rows.entry(key).or_default();
-        e.0 += i64::from(f.minutes);
-        if let Some(d) = f.duty_id {
-            e.1.insert((f.volunteer_id, d));
-        }
-        e.2.insert(f.volunteer_id);
+        rows.entry(key).or_default().add(f);
     }
     rows.into_iter()
-        .map(|(key, (minutes, duties, who))| {
-            let hours = round2(minutes as f64 / 60.0);
+        .map(|(key, t)| {
+            let hours = t.hours();
             let tier = match by {
                 TotalsBy::Volunteer => tier_reached(&settings.individual, hours).map(|t| t.code.clone()),
                 TotalsBy::Team if !key.is_empty() => tier_reached(&settings.team, hours).map(|t| t.code.clone()),
                 _ => None,
             };
-            TotalRow { key, hours, person_times: duties.len() as u64, volunteers: who.len() as u64, tier }
+            TotalRow { key, hours, person_times: t.duties.len() as u64, volunteers: t.who.len() as u64, tier }
         })
         .collect()
 }
@@ -1212,34 +1232,27 @@ self-reports approved by staff); volunteer person-times = one volunteer at one d
 
 /// Person-times, distinct volunteers and hours by unit and month; totals over the union.
 pub fn report(facts: &[HourFact], from: NaiveDate, to: NaiveDate) -> VolunteerReport {
-    let mut rows: BTreeMap<(UnitId, String), (BTreeSet<(VolunteerId, DutyId)>, BTreeSet<VolunteerId>, i64)> = BTreeMap::new();
-    let (mut all_duties, mut everyone, mut minutes) = (BTreeSet::new(), BTreeSet::new(), 0i64);
+    let mut rows: BTreeMap<(UnitId, String), Tally> = BTreeMap::new();
+    let mut all = Tally::default();
     for f in facts.iter().filter(|f| f.served_on >= from && f.served_on <= to) {
-        let e = rows.entry((f.unit_id, f.served_on.format("%Y-%m").to_string())).or_default();
-        if let Some(d) = f.duty_id {
-            e.0.insert((f.volunteer_id, d));
-            all_duties.insert((f.volunteer_id, d));
-        }
-        e.1.insert(f.volunteer_id);
-        e.2 += i64::from(f.minutes);
-        everyone.insert(f.volunteer_id);
-        minutes += i64::from(f.minutes);
+        rows.entry((f.unit_id, f.served_on.format("%Y-%m").to_string())).or_default().add(f);
+        all.add(f);
     }
     VolunteerReport {
         from,
         to,
         rule: COUNTING_RULE.into(),
-        person_times: all_duties.len() as u64,
-        volunteers: everyone.len() as u64,
-        hours: round2(minutes as f64 / 60.0),
+        person_times: all.duties.len() as u64,
+        volunteers: all.who.len() as u64,
+        hours: all.hours(),
         rows: rows
             .into_iter()
-            .map(|((unit_id, month), (d, w, m))| ReportRow {
+            .map(|((unit_id, month), t)| ReportRow {
                 unit_id,
                 month,
-                person_times: d.len() as u64,
-                volunteers: w.len() as u64,
-                hours: round2(m as f64 / 60.0),
+                person_times: t.duties.len() as u64,
+                volunteers: t.who.len() as u64,
+                hours: t.hours(),
             })
             .collect(),
     }

@@ -875,6 +875,7 @@ impl DutyPage {
     }
 }
 
+/// `shown`: the volunteer chosen in the forms and the link just made.
 async fn duty_view(
     state: &AppState,
     rc: &RequestCtx,
@@ -882,8 +883,7 @@ async fn duty_view(
     id: DutyId,
     notice_key: Option<&str>,
     failed: Failed,
-    chosen: String,
-    link: Option<String>,
+    shown: (String, Option<String>),
 ) -> AppResult<Response> {
     let view = svc::duty(state, ctx, id).await?;
     let page = Page::new(state, rc, &format!("/volunteers/duties/{id}")).await;
@@ -898,8 +898,8 @@ async fn duty_view(
         suggestions,
         can_manage,
         failed,
-        chosen,
-        link,
+        chosen: shown.0,
+        link: shown.1,
     };
     finish(&p, &p.failed)
 }
@@ -911,7 +911,7 @@ pub async fn show_duty(
     Path(id): Path<DutyId>,
     Query(q): Query<NoticeQuery>,
 ) -> AppResult<Response> {
-    duty_view(&state, &rc, &ctx, id, q.notice.as_deref(), Failed::default(), String::new(), None).await
+    duty_view(&state, &rc, &ctx, id, q.notice.as_deref(), Failed::default(), (String::new(), None)).await
 }
 
 #[derive(Deserialize, Default)]
@@ -929,7 +929,7 @@ pub async fn assign(
 ) -> AppResult<Response> {
     match svc::assign(&state, &ctx, id, &AssignInput { volunteer_id: opt_id(&f.volunteer_id) }).await {
         Ok(_) => Ok(Redirect::to(&format!("/volunteers/duties/{id}?notice=assigned")).into_response()),
-        Err(e) => duty_view(&state, &rc, &ctx, id, None, Failed::of("assign", invalid_or(e)?), f.volunteer_id, None).await,
+        Err(e) => duty_view(&state, &rc, &ctx, id, None, Failed::of("assign", invalid_or(e)?), (f.volunteer_id, None)).await,
     }
 }
 
@@ -948,14 +948,13 @@ pub async fn make_link(
             id,
             None,
             Failed::of("link", vec![FieldError::new("volunteer_id", "required")]),
-            String::new(),
-            None,
+            (String::new(), None),
         )
         .await;
     };
     match link::make(&state, &ctx, id, v).await {
-        Ok(l) => duty_view(&state, &rc, &ctx, id, Some("link"), Failed::default(), f.volunteer_id, Some(l.path)).await,
-        Err(e) => duty_view(&state, &rc, &ctx, id, None, Failed::of("link", invalid_or(e)?), f.volunteer_id, None).await,
+        Ok(l) => duty_view(&state, &rc, &ctx, id, Some("link"), Failed::default(), (f.volunteer_id, Some(l.path))).await,
+        Err(e) => duty_view(&state, &rc, &ctx, id, None, Failed::of("link", invalid_or(e)?), (f.volunteer_id, None)).await,
     }
 }
 
@@ -988,7 +987,7 @@ async fn after_assignment(
     match r {
         Ok(()) => Ok(Redirect::to(&back_to(f, duty)).into_response()),
         Err(e) if f.back == "me" => me_view(state, rc, ctx, None, Failed::of("duty", invalid_or(e)?)).await,
-        Err(e) => duty_view(state, rc, ctx, duty, None, Failed::of("assignment", invalid_or(e)?), String::new(), None).await,
+        Err(e) => duty_view(state, rc, ctx, duty, None, Failed::of("assignment", invalid_or(e)?), (String::new(), None)).await,
     }
 }
 
@@ -1214,9 +1213,8 @@ async fn link_view(state: &AppState, rc: &RequestCtx, token: &str, errors: Vec<F
         Ok(v) => (Some(v), None),
         Err(e) => (None, invalid_or(e)?.first().map(|e| crate::page::field_message(page.locale, e))),
     };
-    if let Some(e) = errors.first() {
+    if !errors.is_empty() {
         message = Some(errors.iter().map(|e| crate::page::field_message(page.locale, e)).collect::<Vec<_>>().join(" "));
-        let _ = e;
     }
     let refused = message.is_some();
     let p = LinkPage { page, token: token.to_string(), view, message, done };
