@@ -150,11 +150,7 @@ pub struct Client {
 impl Client {
     /// The name to show: Chinese and English together when both are known.
     pub fn display_name(&self) -> String {
-        match (self.name_zh.is_empty(), self.name_en.is_empty()) {
-            (false, false) => format!("{} {}", self.name_zh, self.name_en),
-            (false, true) => self.name_zh.clone(),
-            _ => self.name_en.clone(),
-        }
+        display_name(&self.name_zh, &self.name_en)
     }
 
     /// Age in whole years on `on`, from the birth date when known.
@@ -291,6 +287,15 @@ pub fn parse_id_doc(v: &mut Validator, id_doc_type: &str, id_doc_number: &str) -
                 }
             }
         },
+    }
+}
+
+/// Chinese and English names together when both are known.
+pub fn display_name(zh: &str, en: &str) -> String {
+    match (zh.is_empty(), en.is_empty()) {
+        (false, false) => format!("{zh} {en}"),
+        (false, true) => zh.to_string(),
+        _ => en.to_string(),
     }
 }
 

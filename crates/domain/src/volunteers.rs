@@ -175,11 +175,7 @@ pub struct Volunteer {
 
 impl Volunteer {
     pub fn display_name(&self) -> String {
-        match (self.name_zh.is_empty(), self.name_en.is_empty()) {
-            (false, false) => format!("{} {}", self.name_zh, self.name_en),
-            (false, true) => self.name_zh.clone(),
-            _ => self.name_en.clone(),
-        }
+        crate::clients::display_name(&self.name_zh, &self.name_en)
     }
 
     /// A cleared check that has not expired on `day`.

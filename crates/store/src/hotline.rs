@@ -357,7 +357,8 @@ pub(crate) async fn repoint_client(txn: &sea_orm::DatabaseTransaction, org: OrgI
     Ok(())
 }
 
-fn unit_filter<C: sea_orm::ColumnTrait>(col: C, units: Option<&[UnitId]>) -> sea_orm::sea_query::Condition {
+/// Only rows of these units (None: every unit).
+pub(crate) fn unit_filter<C: sea_orm::ColumnTrait>(col: C, units: Option<&[UnitId]>) -> sea_orm::sea_query::Condition {
     let mut c = sea_orm::sea_query::Condition::all();
     if let Some(us) = units {
         c = c.add(col.is_in(us.iter().map(|u| u.0)));

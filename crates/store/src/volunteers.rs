@@ -6,6 +6,7 @@
 
 use crate::activities::entity;
 use crate::audit::append_in;
+use crate::hotline::unit_filter;
 use crate::{db_err, Store};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -310,14 +311,6 @@ fn to_hours(m: hours::Model) -> HourEntry {
         decided_by: m.decided_by,
         version: m.version,
     }
-}
-
-fn unit_filter<C: ColumnTrait>(col: C, units: Option<&[UnitId]>) -> sea_orm::sea_query::Condition {
-    let mut c = sea_orm::sea_query::Condition::all();
-    if let Some(us) = units {
-        c = c.add(col.is_in(us.iter().map(|u| u.0)));
-    }
-    c
 }
 
 fn volunteer_model(org: OrgId, id: Uuid, f: &VolunteerFields, version: i64, now: DateTime<Utc>) -> volunteer::ActiveModel {
