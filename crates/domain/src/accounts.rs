@@ -75,6 +75,8 @@ impl Role {
                 ViewVolunteers,
                 ManageVolunteers,
                 ConfigureVolunteers,
+                ViewLending,
+                ManageLending,
             ],
             Role::Supervisor => &[
                 ViewUnits,
@@ -93,6 +95,9 @@ impl Role {
                 ManageHotline,
                 ViewVolunteers,
                 ManageVolunteers,
+                ViewLending,
+                LendToys,
+                ManageLending,
             ],
             Role::SocialWorker | Role::WelfareWorker => &[
                 ViewUnits,
@@ -107,14 +112,21 @@ impl Role {
                 LogCalls,
                 ViewVolunteers,
                 ManageVolunteers,
+                ViewLending,
+                LendToys,
+                ManageLending,
             ],
             // Hotline operators look callers up, register new ones and log calls.
             Role::HotlineOperator => &[ViewUnits, ViewClients, EditClients, ViewHotline, LogCalls],
             // Peer supporters and volunteers help run groups: they see the session lists they
             // take attendance for, not the registry or case files. Trained volunteers staff
             // hotline shifts: they log calls but read no one's call history. They see their own
-            // duties and hours, and the minimum about the people they serve.
-            Role::PeerSupporter | Role::Volunteer => &[ViewUnits, ViewActivities, RecordAttendance, LogCalls, ServeDuties],
+            // duties and hours, and the minimum about the people they serve. Trained community
+            // assistants run toy-library counters: they lend and take back toys for member
+            // households, without the registry or case files.
+            Role::PeerSupporter | Role::Volunteer => {
+                &[ViewUnits, ViewActivities, RecordAttendance, LogCalls, ServeDuties, ViewLending, LendToys]
+            }
             Role::FunderViewer => &[ViewUnits],
         }
     }
@@ -174,6 +186,14 @@ pub enum Permission {
     ConfigureVolunteers,
     /// A volunteer's own duties: sign up, check in and out, report hours (never anyone's record).
     ServeDuties,
+    /// See the toy library of the unit: catalogue, member households, loans, queues, reports.
+    ViewLending,
+    /// Lend and take back toys at the counter, renew, reserve, receive transfers, send
+    /// reminders, redeem points.
+    LendToys,
+    /// Catalogue toys (photos, labels), enrol member households, resolve the repair queue, and
+    /// (agency-wide) set membership types, points rules and rewards.
+    ManageLending,
 }
 
 /// Where a permission is asked for.

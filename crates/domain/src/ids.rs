@@ -161,3 +161,27 @@ id_type!(
     /// One entry of a volunteer's service hours.
     HourEntryId
 );
+id_type!(
+    /// A toy or kit of the toy library's catalogue.
+    ToyId
+);
+id_type!(
+    /// A member household of the toy library.
+    MemberId
+);
+id_type!(
+    /// A loan of one toy to one member household.
+    LoanId
+);
+id_type!(
+    /// An item of the toy repair and lost queue.
+    RepairId
+);
+id_type!(
+    /// A place in a toy's waiting list.
+    ReservationId
+);
+id_type!(
+    /// A toy's journey to the unit where a family collects it.
+    TransferId
+);

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod error;
 pub mod hotline;
 pub mod ids;
+pub mod lending;
 pub mod locale;
 pub mod ports;
 pub mod units;

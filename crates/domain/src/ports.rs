@@ -266,7 +266,9 @@ pub trait SearchIndex: Send + Sync {
 
 /// Everything the application stores.
 #[async_trait]
-pub trait Storage: UnitsRepo + AccountsRepo + AuditRepo + ClientsRepo + CasesRepo + ActivitiesRepo + HotlineRepo + VolunteersRepo {
+pub trait Storage:
+    UnitsRepo + AccountsRepo + AuditRepo + ClientsRepo + CasesRepo + ActivitiesRepo + HotlineRepo + VolunteersRepo + LendingRepo
+{
     /// `sqlite` or `postgres`.
     fn backend_name(&self) -> &'static str;
     async fn ping(&self) -> Result<()>;
@@ -639,4 +641,205 @@ pub trait VolunteersRepo: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<(crate::ids::ActivityId, crate::ids::VolunteerId)>>;
+}
+
+/// Which toys to list.
+#[derive(Clone, Debug, Default)]
+pub struct ToyQuery<'a> {
+    /// Only toys now at these units (None: every unit: the catalogue is shared by the network).
+    pub units: Option<&'a [UnitId]>,
+    /// Part of the name or the code.
+    pub text: Option<&'a str>,
+    pub status: Option<crate::lending::ToyStatus>,
+    pub limit: u64,
+}
+
+/// Which loans to list.
+#[derive(Clone, Debug, Default)]
+pub struct LoanQuery<'a> {
+    /// Only loans checked out at these units (None: every unit).
+    pub units: Option<&'a [UnitId]>,
+    pub member: Option<crate::ids::MemberId>,
+    pub toy: Option<crate::ids::ToyId>,
+    /// Only loans not yet returned.
+    pub open_only: bool,
+    /// Only open loans due on or before this day.
+    pub due_by: Option<NaiveDate>,
+    pub limit: u64,
+}
+
+/// What a return did.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ReturnOutcome {
+    pub loan: crate::lending::Loan,
+    /// The repair or lost item the return opened (missing parts, damage).
+    pub repair: Option<crate::lending::Repair>,
+    /// Points earned for returning on time (0 when late).
+    pub points: i64,
+    /// Where the toy went: `available`, `on_hold` for the first family waiting, `in_transit`
+    /// to their unit, or `in_repair`.
+    pub toy_status: crate::lending::ToyStatus,
+    pub transfer: Option<crate::lending::Transfer>,
+}
+
+/// The toy library: catalogue, members, loans, the repair queue, reservations and transfers,
+/// the points ledger and the reminders sent. A check-out, a return or a redemption is one
+/// transaction with its audit row; the toy's and the household's rows are updated only while
+/// they still allow it, so concurrent counters never lend one toy twice or overdraw points.
+#[async_trait]
+pub trait LendingRepo: Send + Sync {
+    /// The agency's settings (the defaults until saved).
+    async fn lending_settings(&self, org: OrgId) -> Result<crate::lending::LendingSettings>;
+    /// Replaces them (membership types in use can be deactivated, never removed).
+    async fn save_lending_settings(&self, actor: &Actor, settings: &crate::lending::LendingSettings) -> Result<()>;
+
+    /// Adds a toy; an empty code gets the agency's next one. `source` and `source_ref` say
+    /// where it came from (a donation names its record).
+    async fn create_toy(&self, actor: &Actor, fields: &crate::lending::ToyFields) -> Result<crate::lending::Toy>;
+    /// Refused with `Stale` on a stale version.
+    async fn update_toy(
+        &self,
+        actor: &Actor,
+        id: crate::ids::ToyId,
+        version: i64,
+        fields: &crate::lending::ToyFields,
+    ) -> Result<crate::lending::Toy>;
+    async fn get_toy(&self, org: OrgId, id: crate::ids::ToyId) -> Result<crate::lending::Toy>;
+    async fn toy_by_code(&self, org: OrgId, code: &str) -> Result<crate::lending::Toy>;
+    async fn list_toys(&self, org: OrgId, q: &ToyQuery<'_>) -> Result<Vec<crate::lending::Toy>>;
+    /// Stores a checked photo (bytes and content type) with the toy.
+    async fn set_toy_photo(&self, actor: &Actor, id: crate::ids::ToyId, content_type: &str, bytes: &[u8]) -> Result<crate::lending::Toy>;
+    /// (content type, bytes), when the toy has a photo.
+    async fn toy_photo(&self, org: OrgId, id: crate::ids::ToyId) -> Result<Option<(String, Vec<u8>)>>;
+
+    /// A household joins (once: a second enrolment is refused as a duplicate).
+    async fn enrol_member(&self, actor: &Actor, fields: &crate::lending::MemberFields, today: NaiveDate) -> Result<crate::lending::Member>;
+    async fn get_member(&self, org: OrgId, id: crate::ids::MemberId) -> Result<crate::lending::Member>;
+    async fn member_by_no(&self, org: OrgId, member_no: &str) -> Result<crate::lending::Member>;
+    async fn member_for_household(&self, org: OrgId, household: HouseholdId) -> Result<Option<crate::lending::Member>>;
+    /// Members of `units` (None: every unit), by member number.
+    async fn list_members(&self, org: OrgId, units: Option<&[UnitId]>, limit: u64) -> Result<Vec<crate::lending::Member>>;
+    /// Stores the hash of a new family-card link; the old link stops working.
+    async fn issue_card(&self, actor: &Actor, id: crate::ids::MemberId, token_hash: &str) -> Result<crate::lending::Member>;
+    /// The member a family-card link belongs to (any agency: the link itself says which).
+    async fn member_by_card(&self, token_hash: &str) -> Result<Option<crate::lending::Member>>;
+
+    /// Lends a toy to a member at `unit` (refused when the toy is not free for them or the
+    /// household holds its limit).
+    async fn check_out(
+        &self,
+        actor: &Actor,
+        toy: crate::ids::ToyId,
+        member: crate::ids::MemberId,
+        unit: UnitId,
+        today: NaiveDate,
+    ) -> Result<crate::lending::Loan>;
+    /// Takes a toy back with its parts and condition checked: missing parts or damage open a
+    /// repair item, an on-time return earns points, and the first family waiting gets it next.
+    async fn return_loan(
+        &self,
+        actor: &Actor,
+        loan: crate::ids::LoanId,
+        back: &crate::lending::ReturnFields,
+        today: NaiveDate,
+    ) -> Result<ReturnOutcome>;
+    async fn renew_loan(&self, actor: &Actor, loan: crate::ids::LoanId, today: NaiveDate) -> Result<crate::lending::Loan>;
+    /// A toy the family cannot bring back: the loan ends and the toy enters the lost queue.
+    async fn mark_lost(&self, actor: &Actor, loan: crate::ids::LoanId, note: &str, today: NaiveDate) -> Result<crate::lending::Repair>;
+    async fn get_loan(&self, org: OrgId, id: crate::ids::LoanId) -> Result<crate::lending::Loan>;
+    /// Newest first.
+    async fn loans(&self, org: OrgId, q: &LoanQuery<'_>) -> Result<Vec<crate::lending::Loan>>;
+
+    /// Puts a member in a toy's waiting list; a free toy goes to them at once (held, or sent to
+    /// their pickup unit).
+    async fn reserve(
+        &self,
+        actor: &Actor,
+        toy: crate::ids::ToyId,
+        member: crate::ids::MemberId,
+        pickup: UnitId,
+    ) -> Result<crate::lending::Reservation>;
+    async fn cancel_reservation(&self, actor: &Actor, id: crate::ids::ReservationId) -> Result<crate::lending::Reservation>;
+    async fn get_reservation(&self, org: OrgId, id: crate::ids::ReservationId) -> Result<crate::lending::Reservation>;
+    /// Live reservations (waiting, in transit, ready) of a toy or a member, oldest first.
+    async fn reservations(
+        &self,
+        org: OrgId,
+        toy: Option<crate::ids::ToyId>,
+        member: Option<crate::ids::MemberId>,
+    ) -> Result<Vec<crate::lending::Reservation>>;
+    /// Transfers not yet received, to or from `units` (None: every unit).
+    async fn transfers(&self, org: OrgId, units: Option<&[UnitId]>) -> Result<Vec<crate::lending::Transfer>>;
+    async fn get_transfer(&self, org: OrgId, id: crate::ids::TransferId) -> Result<crate::lending::Transfer>;
+    /// The toy arrived at the pickup unit: it waits there for the family.
+    async fn receive_transfer(&self, actor: &Actor, id: crate::ids::TransferId) -> Result<crate::lending::Transfer>;
+
+    /// The repair and lost queue of `units` (None: every unit): open items, and those resolved
+    /// since `resolved_since`.
+    async fn repairs(&self, org: OrgId, units: Option<&[UnitId]>, resolved_since: Option<NaiveDate>)
+        -> Result<Vec<crate::lending::Repair>>;
+    async fn get_repair(&self, org: OrgId, id: crate::ids::RepairId) -> Result<crate::lending::Repair>;
+    /// Closes an item: the toy back in the catalogue (with its parts count), or written off.
+    async fn resolve_repair(
+        &self,
+        actor: &Actor,
+        id: crate::ids::RepairId,
+        resolution: crate::lending::RepairResolution,
+        parts: Option<i32>,
+        note: &str,
+        today: NaiveDate,
+    ) -> Result<crate::lending::Repair>;
+
+    /// The household's points ledger, oldest first.
+    async fn points(&self, org: OrgId, member: crate::ids::MemberId) -> Result<Vec<crate::lending::PointsEntry>>;
+    /// Spends points on a reward; refused when the balance would go below zero.
+    async fn redeem(
+        &self,
+        actor: &Actor,
+        member: crate::ids::MemberId,
+        reward: &crate::lending::Reward,
+        today: NaiveDate,
+    ) -> Result<crate::lending::PointsEntry>;
+    /// Credits the household for its members' activity attendance since they joined (read
+    /// from the activities capability); each attendance earns once, however often this runs.
+    async fn award_attendance_points(
+        &self,
+        actor: &Actor,
+        member: crate::ids::MemberId,
+        rules: &crate::lending::PointsRules,
+        today: NaiveDate,
+    ) -> Result<i64>;
+
+    /// Records a reminder sent (or logged) for a loan.
+    async fn record_reminder(&self, actor: &Actor, reminder: &crate::lending::ReminderRecord) -> Result<()>;
+    /// Reminders sent for loans of `units` (None: every unit) since `since`, newest first.
+    async fn reminders(&self, org: OrgId, units: Option<&[UnitId]>, since: DateTime<Utc>) -> Result<Vec<crate::lending::ReminderRecord>>;
+
+    /// Loans out or due, and points entries, of `units` (None: every unit) between `from` and
+    /// `to` inclusive, for the reports.
+    async fn lending_facts(
+        &self,
+        org: OrgId,
+        units: Option<&[UnitId]>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<(Vec<crate::lending::LoanFact>, Vec<crate::lending::PointsFact>)>;
+}
+
+/// One message to a family (a reminder).
+#[derive(Clone, Debug)]
+pub struct Outgoing {
+    /// A phone number (digits, `+` and country code outside HK and the mainland).
+    pub to: String,
+    pub body: String,
+}
+
+/// Sends messages to families: SMS, email or, by default, the log only. Plug a real channel
+/// in by implementing this trait and handing it to `AppState::with_notifier`.
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    /// `log`, `sms`, `email`: recorded with each message.
+    fn channel(&self) -> &'static str;
+    /// Sends one message; the text returned is recorded as its status (`sent`, `logged`).
+    async fn send(&self, message: &Outgoing) -> Result<String>;
 }

@@ -26,26 +26,6 @@ use shegong_domain::ports::ActivitiesRepo;
 use shegong_domain::{DomainError, FieldError, Result};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-macro_rules! entity {
-    ($module:ident, $table:literal, { $($(#[$attr:meta])* $field:ident : $ty:ty),+ $(,)? }) => {
-        pub(crate) mod $module {
-            use sea_orm::entity::prelude::*;
-
-            #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-            #[sea_orm(table_name = $table)]
-            pub struct Model {
-                $($(#[$attr])* pub $field: $ty),+
-            }
-
-            #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-            pub enum Relation {}
-
-            impl ActiveModelBehavior for ActiveModel {}
-        }
-    };
-}
-pub(crate) use entity;
-
 entity!(counter, "activity_counters", {
     #[sea_orm(primary_key, auto_increment = false)] org_id: Uuid,
     next_person: i64,

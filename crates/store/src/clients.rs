@@ -976,6 +976,7 @@ impl ClientsRepo for Store {
         crate::cases::repoint_client(&txn, org, merged_id, survivor_id).await?;
         crate::hotline::repoint_client(&txn, org, merged_id, survivor_id).await?;
         crate::volunteers::repoint_client(&txn, org, merged_id, survivor_id).await?;
+        crate::lending::repoint_client(&txn, org, merged_id, survivor_id).await?;
         crate::activities::merge_person(&txn, org, survivor_id, merged_id).await?;
         repoint_rows(&txn, consent::Entity.table_name(), org, merged_id, survivor_id).await?;
         let survivor_home = member::Entity::find()
@@ -1180,6 +1181,7 @@ impl ClientsRepo for Store {
                 .exec(&txn)
                 .await
                 .map_err(db_err)?;
+            crate::lending::forget_client(&txn, org, m.id).await?;
             consent::Entity::update_many()
                 .col_expr(consent::Column::GuardianName, Expr::value(""))
                 .filter(consent::Column::OrgId.eq(org.0))

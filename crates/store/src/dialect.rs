@@ -71,6 +71,25 @@ pub(crate) fn audit_append_only_ddl(backend: DbBackend) -> Vec<&'static str> {
     }
 }
 
+/// Triggers that refuse UPDATE and DELETE on an append-only ledger table.
+pub(crate) fn append_only_ddl(backend: DbBackend, table: &str) -> Vec<String> {
+    match backend {
+        DbBackend::Postgres => vec![
+            format!(
+                "CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$ \
+                 BEGIN RAISE EXCEPTION '{table} is append-only'; END; $$ LANGUAGE plpgsql"
+            ),
+            format!(
+                "CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
+            ),
+        ],
+        _ => vec![
+            format!("CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"),
+            format!("CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"),
+        ],
+    }
+}
+
 /// Online backup. SQLite: `VACUUM INTO` writes a consistent, compacted copy while the server
 /// keeps running. PostgreSQL: use `pg_dump` (see docs/OPERATIONS.md).
 pub(crate) async fn backup(db: &DatabaseConnection, dest: &Path) -> Result<(), StoreError> {

@@ -1,6 +1,26 @@
 //! Storage for shegong: one implementation of the domain's repository traits over SQLite
 //! and PostgreSQL, with one migration history. sea-orm types never leave this crate.
 
+/// A sea-orm entity module from its table and columns (every capability's store uses it).
+macro_rules! entity {
+    ($module:ident, $table:literal, { $($(#[$attr:meta])* $field:ident : $ty:ty),+ $(,)? }) => {
+        pub(crate) mod $module {
+            use sea_orm::entity::prelude::*;
+
+            #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+            #[sea_orm(table_name = $table)]
+            pub struct Model {
+                $($(#[$attr])* pub $field: $ty),+
+            }
+
+            #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+            pub enum Relation {}
+
+            impl ActiveModelBehavior for ActiveModel {}
+        }
+    };
+}
+
 mod accounts;
 pub mod activities;
 mod audit;
@@ -8,6 +28,7 @@ mod cases;
 mod clients;
 pub mod dialect;
 mod hotline;
+mod lending;
 mod migrations;
 mod units;
 mod volunteers;

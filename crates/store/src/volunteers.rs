@@ -4,7 +4,6 @@
 //! `filled`, all in one transaction, so concurrent sign-ups never double-book a volunteer or
 //! overfill a duty.
 
-use crate::activities::entity;
 use crate::audit::append_in;
 use crate::hotline::unit_filter;
 use crate::{db_err, Store};

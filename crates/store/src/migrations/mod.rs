@@ -8,6 +8,7 @@ mod m20261123_000003_cases;
 mod m20261123_000004_activities;
 mod m20261123_000005_hotline;
 mod m20261203_000007_volunteers;
+mod m20261203_000008_lending;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_activities::Migration),
             Box::new(m20261123_000005_hotline::Migration),
             Box::new(m20261203_000007_volunteers::Migration),
+            Box::new(m20261203_000008_lending::Migration),
         ]
     }
 }
