@@ -11,6 +11,7 @@ pub mod error;
 pub mod hotline;
 pub mod html;
 pub mod i18n;
+pub mod lending;
 pub mod ops;
 pub mod page;
 pub mod tabular;
@@ -50,6 +51,8 @@ pub struct Inner {
     pub config: WebConfig,
     pub limiter: accounts::LoginLimiter,
     pub metrics: PrometheusHandle,
+    /// Where reminders to families go (the log only, unless an SMS or email sender is plugged in).
+    pub notifier: Arc<dyn shegong_domain::ports::Notifier>,
 }
 
 #[derive(Clone)]
@@ -64,7 +67,30 @@ impl Deref for AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Storage>, search: Arc<dyn SearchIndex>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
-        Self(Arc::new(Inner { store, search, clock, config, limiter: accounts::LoginLimiter::default(), metrics: ops::metrics_handle() }))
+        let notifier = Arc::new(lending::LogNotifier);
+        Self(Arc::new(Inner {
+            store,
+            search,
+            clock,
+            config,
+            limiter: accounts::LoginLimiter::default(),
+            metrics: ops::metrics_handle(),
+            notifier,
+        }))
+    }
+
+    /// The same state with another reminder sender (an SMS gateway, email); see docs/OPERATIONS.md.
+    pub fn with_notifier(self, notifier: Arc<dyn shegong_domain::ports::Notifier>) -> Self {
+        let i = &self.0;
+        Self(Arc::new(Inner {
+            store: Arc::clone(&i.store),
+            search: Arc::clone(&i.search),
+            clock: Arc::clone(&i.clock),
+            config: i.config.clone(),
+            limiter: accounts::LoginLimiter::default(),
+            metrics: i.metrics.clone(),
+            notifier,
+        }))
     }
 }
 

@@ -68,13 +68,16 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     let is_static = req.uri().path().starts_with("/static/");
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; \
-             frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-        ),
-    );
+    // A response with a stricter policy of its own (uploaded photos, SVG labels) keeps it.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; \
+                 frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            ),
+        );
+    }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));

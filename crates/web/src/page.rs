@@ -94,6 +94,7 @@ impl Page {
             "hotline" => (Permission::LogCalls, Scope::AnyUnit),
             "volunteers" => (Permission::ViewVolunteers, Scope::AnyUnit),
             "my_duties" => (Permission::ServeDuties, Scope::AnyUnit),
+            "lending" => (Permission::ViewLending, Scope::AnyUnit),
             _ => return false,
         };
         u.grants.allows(perm, scope)
@@ -125,6 +126,16 @@ pub fn field_message(l: Locale, e: &FieldError) -> String {
 pub fn render<T: Template>(t: &T) -> AppResult<Response> {
     let body = t.render().map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Html(body).into_response())
+}
+
+/// Renders a page that may carry form errors: 422 when it does, so the input kept is the
+/// user's and a client can tell.
+pub fn render_form<T: Template>(t: &T, invalid: bool) -> AppResult<Response> {
+    if invalid {
+        render_invalid(t)
+    } else {
+        render(t)
+    }
 }
 
 /// Re-renders a form with its errors and a 422 status, keeping what the user typed.

@@ -229,6 +229,8 @@ pub struct SubjectAccessExport {
     pub merges: Vec<MergeRecord>,
     /// Volunteer records linked to the person, with their hours.
     pub volunteering: Vec<crate::volunteers::VolunteerRecord>,
+    /// The household's toy-library membership, loans and points.
+    pub toy_library: Option<crate::lending::LendingExport>,
     /// Who created, changed, viewed or exported the record, and when.
     pub access_log: Vec<AuditEntry>,
 }
@@ -242,10 +244,12 @@ pub async fn subject_access(state: &AppState, ctx: &Ctx, id: ClientId) -> AppRes
         .store
         .append(&ctx.actor(), AuditEvent::new(Action::Export, "client", id).detail(serde_json::json!({"kind": "subject_access"})))
         .await?;
+    let household = state.store.household_of(org, id).await?;
     Ok(SubjectAccessExport {
         generated_at: state.clock.now(),
         consents: state.store.consents(org, id).await?,
-        household: state.store.household_of(org, id).await?,
+        toy_library: crate::lending::export_for(state, org, household.as_ref().map(|h| h.id)).await?,
+        household,
         merges,
         access_log: state.store.audit_for(org, "client", &id.to_string()).await?,
         volunteering: crate::volunteers::of_client(state, org, id).await?,

@@ -12,6 +12,7 @@ use shegong_domain::units::{Agency, UnitInput};
 pub mod activities;
 pub mod cases;
 pub mod clients;
+pub mod lending;
 pub mod volunteers;
 
 /// The password of every demo account (shown when the demo starts; never use it for real data).

@@ -292,7 +292,8 @@ fn overrides(fields: &HashMap<String, String>) -> HashMap<usize, String> {
         .collect()
 }
 
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
+/// A multipart upload that cannot be read: too large, or not a form.
+pub(crate) fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         AppError::TooLarge
     } else {

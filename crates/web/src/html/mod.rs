@@ -8,6 +8,7 @@ pub mod clients;
 pub mod clients_import;
 pub mod home;
 pub mod hotline;
+pub mod lending;
 pub mod units;
 pub mod volunteers;
 
@@ -69,6 +70,7 @@ pub fn router() -> Router<AppState> {
         .merge(cases::routes())
         .merge(hotline::routes())
         .merge(volunteers::routes())
+        .merge(lending::routes())
 }
 
 /// A url-encoded form (repeated keys allowed) whose rejections become translated errors.
