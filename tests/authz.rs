@@ -15,8 +15,13 @@ use shegong_domain::cases::{
 use shegong_domain::clients::{Client as ClientRecord, ClientFilter, ClientInput, ConsentInput, HouseholdInput, MemberInput};
 use shegong_domain::clock::Clock;
 use shegong_domain::hotline::{default_topics, Call, CallInput, ScheduleInput};
-use shegong_domain::ids::{ActivityId, CaseId, ClientId, CourseId, DutyId, HouseholdId, SessionId, UnitId, UserId, VolunteerId};
-use shegong_domain::ports::{AccountsRepo, ActivitiesRepo, AuditRepo, CasesRepo, ClientsRepo, HotlineRepo, UnitsRepo, VolunteersRepo};
+use shegong_domain::ids::{
+    ActivityId, CaseId, ClientId, CourseId, DutyId, HouseholdId, MemberId, SessionId, ToyId, UnitId, UserId, VolunteerId,
+};
+use shegong_domain::lending::{Condition, Loan, Member, MemberFields, ReturnFields, Reward, Toy, ToyInput};
+use shegong_domain::ports::{
+    AccountsRepo, ActivitiesRepo, AuditRepo, CasesRepo, ClientsRepo, HotlineRepo, LendingRepo, UnitsRepo, VolunteersRepo,
+};
 use shegong_domain::volunteers::{CourseInput, DutyInput, HourSource, HoursInput, LinkClaim, SignUpVia, VolunteerInput};
 use shegong_testkit::{db_test, Client, TestApp, PASSWORD};
 use std::collections::{BTreeSet, HashMap};
@@ -105,6 +110,22 @@ enum On {
     Link,
     /// A signed sign-up link of the test's volunteer of unit A for a new duty, made for this call only.
     NewLink,
+    /// The test's toy whose home is that unit (`Authz-A toy`, with a photo).
+    Toy(Unit),
+    /// The test's member household of that unit (`Authz-A household`).
+    Member(Unit),
+    /// A member household of that unit made for this call only, with points from an on-time return.
+    PointsMember(Unit),
+    /// An open loan at that unit, made for this call only.
+    NewLoan(Unit),
+    /// A reservation of a toy held at that unit, made for this call only.
+    NewReservation(Unit),
+    /// A toy on its way to that unit for a reservation, made for this call only.
+    NewTransfer(Unit),
+    /// An open repair item at that unit (a part missing on return), made for this call only.
+    NewRepair(Unit),
+    /// A family card of the test's member household of unit A, issued for this call only.
+    FamilyCard,
 }
 
 /// The unit a record belongs to.
@@ -146,10 +167,17 @@ impl On {
             | On::NewDuty(u)
             | On::Assignment(u)
             | On::CheckedIn(u)
-            | On::PendingHours(u) => Some(u),
+            | On::PendingHours(u)
+            | On::Toy(u)
+            | On::Member(u)
+            | On::PointsMember(u)
+            | On::NewLoan(u)
+            | On::NewReservation(u)
+            | On::NewTransfer(u)
+            | On::NewRepair(u) => Some(u),
             On::Link | On::NewLink => Some(Unit::A),
             On::Course => None,
-            On::Nothing | On::OtherAccount | On::OwnToken | On::File => None,
+            On::Nothing | On::OtherAccount | On::OwnToken | On::File | On::FamilyCard => None,
         }
     }
 }
@@ -212,6 +240,14 @@ const HOTLINE_MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor];
 const VOLUNTEER_STAFF: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker];
 /// `ServeDuties`: volunteers and peer supporters, for their own duties only.
 const VOLUNTEERS: &[Role] = &[Role::PeerSupporter, Role::Volunteer];
+
+/// `ViewLending`: the toy library's staff and the community assistants at its counters.
+const LENDING_VIEWERS: &[Role] =
+    &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::PeerSupporter, Role::Volunteer];
+/// `LendToys` in unit A: who works the counter (the admin configures, but does not lend).
+const LENDERS: &[Role] = &[Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::PeerSupporter, Role::Volunteer];
+/// `ManageLending` in unit A: who catalogues toys, enrols households and resolves repairs.
+const LENDING_MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker];
 
 /// What a call sends. Every write sends a valid body, except where noted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -387,6 +423,44 @@ enum Body {
     VolunteerSettingsJson,
     /// No body; a role, the test's course and a time as the query.
     EligibilityQuery,
+    /// A new toy whose home is the unit of `On`.
+    NewToyForm,
+    NewToyJson,
+    /// The toy of `On` as it is, at its current version, renamed.
+    EditToyForm,
+    EditToyJson,
+    /// A small WebP photo of the toy of `On`, as a multipart upload.
+    PhotoUpload,
+    /// The same photo as the raw body.
+    PhotoBytes,
+    /// A household of the unit of `On`, registered for this call, joins.
+    MemberForm,
+    MemberJson,
+    /// A fresh toy at the unit of `On` lent to a fresh member there.
+    CheckOutForm,
+    CheckOutJson,
+    /// The loan of `On` handed back complete at its unit.
+    ReturnForm,
+    ReturnJson,
+    /// A form whose `back` names the page to return to.
+    BackForm,
+    LostJson,
+    /// A one-point reward (added to the agency's list for the test).
+    RedeemForm,
+    RedeemJson,
+    /// A fresh member of unit A in the waiting list of a fresh toy of unit A.
+    ReserveForm,
+    ReserveJson,
+    ResolveForm,
+    ResolveJson,
+    /// No body; `?unit_id=` the unit of `On`.
+    UnitQuery,
+    /// Send the reminders of the unit of `On`.
+    SendForm,
+    SendJson,
+    /// The agency's toy-library settings as they are.
+    LendingSettingsForm,
+    LendingSettingsJson,
 }
 
 impl Body {
@@ -417,6 +491,7 @@ use Permission::{
     ManageHotline, ManageUnits, ManageUsers, ManageVolunteers, RecordAttendance, ServeDuties, ViewActivities, ViewAudit, ViewCases,
     ViewClients, ViewHotline, ViewUnits, ViewVolunteers,
 };
+use Permission::{LendToys, ManageLending, ViewLending};
 
 /// Every route of the application. Rows run in this order for each caller: the sign-in and
 /// sign-out rows come last because they change the caller's session.
@@ -785,6 +860,91 @@ row("GET", "/api/v1/cases", On::Nothing, Body::None, Need::Perm(ViewCases, At::A
     row("POST", "/api/v1/volunteers/{id}/hours", On::Volunteer(Unit::A), Body::VolunteerHoursJson, Need::Perm(ManageVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), None),
     row("GET", "/api/v1/volunteers/{id}/eligibility", On::Volunteer(Unit::A), Body::EligibilityQuery, Need::Perm(ViewVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), Some("\"eligible\"")),
     row("GET", "/api/v1/volunteers/{id}/certificate", On::Volunteer(Unit::A), Body::None, Need::Perm(ViewVolunteers, At::ThatUnit), Who::Roles(VOLUNTEER_STAFF), Some("Vic Authz-A")),
+    // ---- toy library ----
+    row("GET", "/lending", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), Some("Authz-A toy")),
+    row("POST", "/lending/toys", On::CallersUnit, Body::NewToyForm, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(LENDING_MANAGERS), None),
+    row("POST", "/lending/toys", On::OtherUnit, Body::NewToyForm, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/lending/toys/{id}", On::Toy(Unit::A), Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), Some("Authz-A toy")),
+    row("POST", "/lending/toys/{id}", On::Toy(Unit::A), Body::EditToyForm, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(LENDING_MANAGERS), None),
+    row("POST", "/lending/toys/{id}", On::Toy(Unit::B), Body::EditToyForm, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/lending/photos", On::Toy(Unit::A), Body::PhotoUpload, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(LENDING_MANAGERS), None),
+    row("POST", "/lending/photos", On::Toy(Unit::B), Body::PhotoUpload, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/lending/toys/{id}/photo", On::Toy(Unit::A), Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), None),
+    row("GET", "/lending/labels", On::CallersUnit, Body::UnitQuery, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(LENDING_MANAGERS), Some("Authz-A toy")),
+    row("GET", "/lending/labels", On::OtherUnit, Body::UnitQuery, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(ADMIN), Some("Authz-B toy")),
+    row("GET", "/lending/members", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), Some("Authz-A household")),
+    row("POST", "/lending/members", On::CallersUnit, Body::MemberForm, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(LENDING_MANAGERS), None),
+    row("POST", "/lending/members", On::OtherUnit, Body::MemberForm, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/lending/members/{id}", On::Member(Unit::A), Body::None, Need::Perm(ViewLending, At::ThatUnit), Who::Roles(LENDING_VIEWERS), Some("Authz-A household")),
+    row("GET", "/lending/members/{id}", On::Member(Unit::B), Body::None, Need::Perm(ViewLending, At::ThatUnit), Who::Roles(ADMIN), Some("Authz-B household")),
+    row("POST", "/lending/members/{id}/card", On::Member(Unit::A), Body::EmptyForm, Need::Perm(LendToys, At::ThatUnit), Who::Roles(LENDERS), Some("Authz-A household")),
+    row("POST", "/lending/members/{id}/card", On::Member(Unit::B), Body::EmptyForm, Need::Perm(LendToys, At::ThatUnit), Who::Roles(NOBODY), Some("Authz-B household")),
+    row("POST", "/lending/members/{id}/redeem", On::PointsMember(Unit::A), Body::RedeemForm, Need::Perm(LendToys, At::AnyUnit), Who::Roles(LENDERS), None),
+    row("GET", "/lending/counter", On::Nothing, Body::None, Need::Perm(LendToys, At::AnyUnit), Who::Roles(LENDERS), Some("c-member_no")),
+    row("POST", "/lending/loans", On::CallersUnit, Body::CheckOutForm, Need::Perm(LendToys, At::ThatUnit), Who::Roles(LENDERS), None),
+    row("POST", "/lending/loans", On::OtherUnit, Body::CheckOutForm, Need::Perm(LendToys, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/lending/loans/{id}/return", On::NewLoan(Unit::A), Body::ReturnForm, Need::Perm(LendToys, At::ThatUnit), Who::Roles(LENDERS), None),
+    row("POST", "/lending/loans/{id}/return", On::NewLoan(Unit::B), Body::ReturnForm, Need::Perm(LendToys, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/lending/loans/{id}/renew", On::NewLoan(Unit::A), Body::BackForm, Need::Perm(LendToys, At::ThatUnit), Who::Roles(LENDERS), None),
+    row("POST", "/lending/loans/{id}/renew", On::NewLoan(Unit::B), Body::BackForm, Need::Perm(LendToys, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/lending/loans/{id}/lost", On::NewLoan(Unit::A), Body::BackForm, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(LENDING_MANAGERS), None),
+    row("POST", "/lending/loans/{id}/lost", On::NewLoan(Unit::B), Body::BackForm, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/lending/reservations", On::Nothing, Body::ReserveForm, Need::Perm(LendToys, At::AnyUnit), Who::Roles(LENDERS), None),
+    row("POST", "/lending/reservations/{id}/cancel", On::NewReservation(Unit::A), Body::BackForm, Need::Perm(LendToys, At::AnyUnit), Who::Roles(LENDERS), None),
+    row("POST", "/lending/transfers/{id}/receive", On::NewTransfer(Unit::A), Body::EmptyForm, Need::Perm(LendToys, At::ThatUnit), Who::Roles(LENDERS), None),
+    row("POST", "/lending/transfers/{id}/receive", On::NewTransfer(Unit::B), Body::EmptyForm, Need::Perm(LendToys, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("GET", "/lending/repairs", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), None),
+    row("POST", "/lending/repairs/{id}/resolve", On::NewRepair(Unit::A), Body::ResolveForm, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(LENDING_MANAGERS), None),
+    row("POST", "/lending/repairs/{id}/resolve", On::NewRepair(Unit::B), Body::ResolveForm, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/lending/reminders", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), None),
+    row("POST", "/lending/reminders", On::CallersUnit, Body::SendForm, Need::Perm(LendToys, At::ThatUnit), Who::Roles(LENDERS), None),
+    row("POST", "/lending/reminders", On::OtherUnit, Body::SendForm, Need::Perm(LendToys, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("GET", "/lending/reports", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), Some("report-totals")),
+    row("GET", "/lending/settings", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), Some("settings-form")),
+    row("POST", "/lending/settings", On::Nothing, Body::LendingSettingsForm, Need::Perm(ManageLending, At::Agency), Who::Roles(ADMIN), None),
+    row("GET", "/family/{token}", On::FamilyCard, Body::None, Need::Nothing, Who::Anyone, Some("Authz-A household")),
+    row("GET", "/api/v1/lending/toys", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), Some("Authz-A toy")),
+    row("POST", "/api/v1/lending/toys", On::CallersUnit, Body::NewToyJson, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(LENDING_MANAGERS), None),
+    row("POST", "/api/v1/lending/toys", On::OtherUnit, Body::NewToyJson, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/lending/toys/{id}", On::Toy(Unit::A), Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), Some("Authz-A toy")),
+    row("PUT", "/api/v1/lending/toys/{id}", On::Toy(Unit::A), Body::EditToyJson, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(LENDING_MANAGERS), None),
+    row("PUT", "/api/v1/lending/toys/{id}", On::Toy(Unit::B), Body::EditToyJson, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/lending/toys/{id}/photo", On::Toy(Unit::A), Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), None),
+    row("PUT", "/api/v1/lending/toys/{id}/photo", On::Toy(Unit::A), Body::PhotoBytes, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(LENDING_MANAGERS), None),
+    row("PUT", "/api/v1/lending/toys/{id}/photo", On::Toy(Unit::B), Body::PhotoBytes, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/lending/toys/{id}/label", On::Toy(Unit::A), Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), Some("<svg")),
+    row("GET", "/api/v1/lending/members", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), Some("Authz-A household")),
+    row("POST", "/api/v1/lending/members", On::CallersUnit, Body::MemberJson, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(LENDING_MANAGERS), None),
+    row("POST", "/api/v1/lending/members", On::OtherUnit, Body::MemberJson, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/lending/members/{id}", On::Member(Unit::A), Body::None, Need::Perm(ViewLending, At::ThatUnit), Who::Roles(LENDING_VIEWERS), Some("Authz-A household")),
+    row("GET", "/api/v1/lending/members/{id}", On::Member(Unit::B), Body::None, Need::Perm(ViewLending, At::ThatUnit), Who::Roles(ADMIN), Some("Authz-B household")),
+    row("POST", "/api/v1/lending/members/{id}/card", On::Member(Unit::A), Body::NoJson, Need::Perm(LendToys, At::ThatUnit), Who::Roles(LENDERS), Some("/family/")),
+    row("POST", "/api/v1/lending/members/{id}/card", On::Member(Unit::B), Body::NoJson, Need::Perm(LendToys, At::ThatUnit), Who::Roles(NOBODY), Some("/family/")),
+    row("POST", "/api/v1/lending/members/{id}/redemptions", On::PointsMember(Unit::A), Body::RedeemJson, Need::Perm(LendToys, At::AnyUnit), Who::Roles(LENDERS), None),
+    row("GET", "/api/v1/lending/loans", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), None),
+    row("POST", "/api/v1/lending/loans", On::CallersUnit, Body::CheckOutJson, Need::Perm(LendToys, At::ThatUnit), Who::Roles(LENDERS), None),
+    row("POST", "/api/v1/lending/loans", On::OtherUnit, Body::CheckOutJson, Need::Perm(LendToys, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/api/v1/lending/loans/{id}/return", On::NewLoan(Unit::A), Body::ReturnJson, Need::Perm(LendToys, At::ThatUnit), Who::Roles(LENDERS), None),
+    row("POST", "/api/v1/lending/loans/{id}/return", On::NewLoan(Unit::B), Body::ReturnJson, Need::Perm(LendToys, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/api/v1/lending/loans/{id}/renew", On::NewLoan(Unit::A), Body::NoJson, Need::Perm(LendToys, At::ThatUnit), Who::Roles(LENDERS), None),
+    row("POST", "/api/v1/lending/loans/{id}/renew", On::NewLoan(Unit::B), Body::NoJson, Need::Perm(LendToys, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("POST", "/api/v1/lending/loans/{id}/lost", On::NewLoan(Unit::A), Body::LostJson, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(LENDING_MANAGERS), None),
+    row("POST", "/api/v1/lending/loans/{id}/lost", On::NewLoan(Unit::B), Body::LostJson, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/api/v1/lending/reservations", On::Nothing, Body::ReserveJson, Need::Perm(LendToys, At::AnyUnit), Who::Roles(LENDERS), None),
+    row("POST", "/api/v1/lending/reservations/{id}/cancel", On::NewReservation(Unit::A), Body::NoJson, Need::Perm(LendToys, At::AnyUnit), Who::Roles(LENDERS), None),
+    row("GET", "/api/v1/lending/transfers", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), None),
+    row("POST", "/api/v1/lending/transfers/{id}/receive", On::NewTransfer(Unit::A), Body::NoJson, Need::Perm(LendToys, At::ThatUnit), Who::Roles(LENDERS), None),
+    row("POST", "/api/v1/lending/transfers/{id}/receive", On::NewTransfer(Unit::B), Body::NoJson, Need::Perm(LendToys, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("GET", "/api/v1/lending/repairs", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), None),
+    row("POST", "/api/v1/lending/repairs/{id}/resolve", On::NewRepair(Unit::A), Body::ResolveJson, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(LENDING_MANAGERS), None),
+    row("POST", "/api/v1/lending/repairs/{id}/resolve", On::NewRepair(Unit::B), Body::ResolveJson, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/lending/reminders", On::CallersUnit, Body::UnitQuery, Need::Perm(ViewLending, At::ThatUnit), Who::Roles(LENDING_VIEWERS), Some("\"due_soon\"")),
+    row("GET", "/api/v1/lending/reminders", On::OtherUnit, Body::UnitQuery, Need::Perm(ViewLending, At::ThatUnit), Who::Roles(ADMIN), Some("\"due_soon\"")),
+    row("POST", "/api/v1/lending/reminders/send", On::CallersUnit, Body::SendJson, Need::Perm(LendToys, At::ThatUnit), Who::Roles(LENDERS), None),
+    row("POST", "/api/v1/lending/reminders/send", On::OtherUnit, Body::SendJson, Need::Perm(LendToys, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("GET", "/api/v1/lending/reports", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), Some("\"overdue_rate\"")),
+    row("GET", "/api/v1/lending/settings", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), Some("\"membership_types\"")),
+    row("PUT", "/api/v1/lending/settings", On::Nothing, Body::LendingSettingsJson, Need::Perm(ManageLending, At::Agency), Who::Roles(ADMIN), None),
     row("GET", "/api/v1/openapi.json", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"openapi\"")),
     // ---- operations ----
     row("GET", "/healthz", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"status\"")),
@@ -887,6 +1047,10 @@ struct Records {
     /// `Vic Authz-A` (volunteer and peer supporter, no login) and a duty of the unit.
     volunteer: VolunteerId,
     duty: DutyId,
+    /// `Authz-A toy`, with a photo, whose home is the unit.
+    toy: ToyId,
+    /// The household as a toy-library member of the unit.
+    member: MemberId,
 }
 
 async fn new_token(c: &Client, name: &str) -> (String, String) {
@@ -955,7 +1119,38 @@ async fn records(app: &TestApp, unit: UnitId, letter: &str, phone: &str) -> Reco
     };
     let volunteer = store.create_volunteer(&admin_actor, &vinput.validate(today(app)).unwrap()).await.unwrap().id;
     let duty = new_duty(app, unit, &format!("Duty Authz-{letter}"), 0).await;
-    Records { activity, session, person, guest, unit, client: client.id, household: household.id, case: case.id, volunteer, duty }
+    let toy = new_toy(app, unit, &format!("Authz-{letter} toy")).await;
+    store.set_toy_photo(&admin, toy.id, "image/webp", WEBP.as_bytes()).await.unwrap();
+    let member = MemberFields { household_id: household.id, unit_id: unit, membership: "standard".into() };
+    let member = store.enrol_member(&admin, &member, today(app)).await.unwrap().id;
+    Records {
+        activity,
+        session,
+        person,
+        guest,
+        unit,
+        client: client.id,
+        household: household.id,
+        case: case.id,
+        volunteer,
+        duty,
+        toy: toy.id,
+        member,
+    }
+}
+
+/// The bytes of a WebP picture's header: what a photo check accepts (and valid text to send).
+const WEBP: &str = "RIFF\0\0\0\0WEBPVP8 authz";
+
+/// A return at `unit` with `parts` counted back, in good condition.
+fn back(unit: UnitId, parts: i32) -> ReturnFields {
+    ReturnFields { unit_id: unit, parts_returned: parts, condition: Condition::Good, note: String::new() }
+}
+
+/// A toy whose home is `unit`, made through the store by the seeded admin.
+async fn new_toy(app: &TestApp, unit: UnitId, name: &str) -> Toy {
+    let input = ToyInput { home_unit_id: Some(unit), name: name.into(), parts: 2, age_max_months: 72, ..Default::default() };
+    app.store().create_toy(&Actor::from(app.seeded.user(Role::Admin)), &input.validate().unwrap()).await.unwrap()
 }
 
 /// Opens a case through the store, as the seeded admin, held by unit A's social worker (in
@@ -1277,6 +1472,52 @@ impl Fx<'_> {
                 };
                 Some(store.create_schedule(&self.admin, &input.validate(today(self.app)).unwrap()).await.unwrap().id.to_string())
             }
+            On::Toy(u) => Some(self.records[&u].toy.to_string()),
+            On::Member(u) => Some(self.records[&u].member.to_string()),
+            On::PointsMember(u) => {
+                let l = self.fresh_loan(u).await;
+                store.return_loan(&self.admin, l.id, &back(self.unit_id(u), 2), today(self.app)).await.unwrap();
+                let mut s = store.lending_settings(seeded.org).await.unwrap();
+                if s.reward("authz_sticker").is_none() {
+                    let name = "Authz sticker".to_string();
+                    s.rewards.push(Reward {
+                        code: "authz_sticker".into(),
+                        name_en: name.clone(),
+                        name_zh_hant: name.clone(),
+                        name_zh_hans: name,
+                        cost: 1,
+                        active: true,
+                    });
+                    store.save_lending_settings(&self.admin, &s).await.unwrap();
+                }
+                Some(l.member_id.to_string())
+            }
+            On::NewLoan(u) => Some(self.fresh_loan(u).await.id.to_string()),
+            On::NewReservation(u) => {
+                let t = new_toy(self.app, self.unit_id(u), &format!("Zed toy {}", self.next())).await;
+                let m = self.fresh_member(u).await;
+                Some(store.reserve(&self.admin, t.id, m.id, self.unit_id(u)).await.unwrap().id.to_string())
+            }
+            On::NewTransfer(u) => {
+                // A free toy at the other unit, reserved for collection at this one, sets off at once.
+                let from = if u == Unit::A { Unit::B } else { Unit::A };
+                let t = new_toy(self.app, self.unit_id(from), &format!("Zed toy {}", self.next())).await;
+                let m = self.fresh_member(u).await;
+                store.reserve(&self.admin, t.id, m.id, self.unit_id(u)).await.unwrap();
+                let open = store.transfers(seeded.org, None).await.unwrap();
+                Some(open.into_iter().find(|x| x.toy_id == t.id).unwrap().id.to_string())
+            }
+            On::NewRepair(u) => {
+                let l = self.fresh_loan(u).await;
+                let out = store.return_loan(&self.admin, l.id, &back(self.unit_id(u), 1), today(self.app)).await.unwrap();
+                Some(out.repair.unwrap().id.to_string())
+            }
+            On::FamilyCard => {
+                let token = format!("authz-family-card-{:032}", self.next());
+                store.issue_card(&self.admin, self.records[&Unit::A].member, &shegong_web::ctx::hash_token(&token)).await.unwrap();
+                path = path.replace("{token}", &token);
+                None
+            }
         };
         if let Some(id) = id {
             path = path.replace("{id}", &id);
@@ -1290,6 +1531,7 @@ impl Fx<'_> {
             Body::EligibilityQuery => {
                 Some(format!("role=volunteer&courses={}&starts_at=2026-03-10T01:00:00Z&ends_at=2026-03-10T02:00:00Z", self.course))
             }
+            Body::UnitQuery => Some(format!("unit_id={}", self.unit_id(row.on.unit().unwrap()))),
             _ => None,
         };
         if let Some(q) = query {
@@ -1326,6 +1568,28 @@ impl Fx<'_> {
     /// An open case made for one call only.
     async fn fresh_case(&self, u: Unit) -> Case {
         open_case(self.app, self.unit_id(u), self.records[&u].client).await
+    }
+
+    /// A member household of the unit made for one call only.
+    async fn fresh_member(&self, u: Unit) -> Member {
+        let store = self.app.store();
+        let c = self.fresh_client(u).await;
+        let h = HouseholdInput {
+            unit_id: Some(self.unit_id(u)),
+            name: format!("Zed household {}", self.next()),
+            address: String::new(),
+            members: vec![MemberInput { client_id: c.id, relationship: "head".into() }],
+        };
+        let h = store.create_household(&self.admin, &h.validate().unwrap()).await.unwrap();
+        let f = MemberFields { household_id: h.id, unit_id: self.unit_id(u), membership: "standard".into() };
+        store.enrol_member(&self.admin, &f, today(self.app)).await.unwrap()
+    }
+
+    /// A fresh toy of the unit lent to a fresh member there.
+    async fn fresh_loan(&self, u: Unit) -> Loan {
+        let t = new_toy(self.app, self.unit_id(u), &format!("Zed toy {}", self.next())).await;
+        let m = self.fresh_member(u).await;
+        self.app.store().check_out(&self.admin, t.id, m.id, self.unit_id(u), today(self.app)).await.unwrap()
     }
 
     async fn case_version(&self, case: Option<CaseId>) -> i64 {
@@ -1740,6 +2004,104 @@ impl Fx<'_> {
             Body::StageJson => Payload::Json(json!({"stage": "enabling"})),
             Body::VolunteerSettingsJson => {
                 Payload::Json(serde_json::to_value(self.app.store().volunteer_settings(self.app.seeded.org).await.unwrap()).unwrap())
+            }
+            Body::NewToyForm => {
+                form(&[("home_unit_id", &unit()), ("name", &format!("Zed toy {tag} {n}")), ("parts", "3"), ("areas", "language")])
+            }
+            Body::NewToyJson => Payload::Json(json!({"home_unit_id": unit(), "name": format!("Zed toy {tag} {n}"), "parts": 3})),
+            Body::EditToyForm | Body::EditToyJson => {
+                let t = self.app.store().get_toy(self.app.seeded.org, self.records[&row.on.unit().unwrap()].toy).await.unwrap();
+                let name = format!("{} ({tag})", t.name.split(" (").next().unwrap_or_default());
+                if row.body == Body::EditToyJson {
+                    return Payload::Json(json!({"home_unit_id": t.home_unit_id, "code": t.code, "name": name, "parts": t.parts,
+                                                "age_min_months": t.age_min_months, "age_max_months": t.age_max_months, "version": t.version}));
+                }
+                form(&[
+                    ("home_unit_id", &t.home_unit_id.to_string()),
+                    ("code", &t.code),
+                    ("name", &name),
+                    ("parts", &t.parts.to_string()),
+                    ("age_min_months", &t.age_min_months.to_string()),
+                    ("age_max_months", &t.age_max_months.to_string()),
+                    ("version", &t.version.to_string()),
+                ])
+            }
+            Body::PhotoUpload => Payload::Multipart {
+                fields: vec![("toy_id".into(), self.records[&row.on.unit().unwrap()].toy.to_string())],
+                file_name: "toy.webp".into(),
+                content: WEBP.into(),
+            },
+            Body::PhotoBytes => Payload::Csv(WEBP.into()),
+            Body::MemberForm | Body::MemberJson => {
+                let c = self.fresh_client(row.on.unit().unwrap()).await;
+                let h = HouseholdInput {
+                    unit_id: Some(c.unit_id),
+                    name: format!("Zed household {tag} {n}"),
+                    address: String::new(),
+                    members: vec![MemberInput { client_id: c.id, relationship: "head".into() }],
+                };
+                let h = self.app.store().create_household(&self.admin, &h.validate().unwrap()).await.unwrap();
+                if row.body == Body::MemberJson {
+                    return Payload::Json(json!({"household_id": h.id, "unit_id": unit()}));
+                }
+                form(&[("household_id", &h.id.to_string()), ("unit_id", &unit())])
+            }
+            Body::CheckOutForm | Body::CheckOutJson => {
+                let u = row.on.unit().unwrap();
+                let t = new_toy(self.app, self.unit_id(u), &format!("Zed toy {tag} {n}")).await;
+                let m = self.fresh_member(u).await;
+                if row.body == Body::CheckOutJson {
+                    return Payload::Json(json!({"unit_id": unit(), "member_no": m.member_no, "toy_code": t.code}));
+                }
+                form(&[("unit_id", &unit()), ("member_no", &m.member_no), ("toy_code", &t.code)])
+            }
+            Body::ReturnForm => form(&[("unit_id", &unit()), ("parts_returned", "2"), ("condition", "good")]),
+            Body::ReturnJson => Payload::Json(json!({"unit_id": unit(), "parts_returned": 2, "condition": "good"})),
+            Body::BackForm => form(&[("back", "/lending/counter")]),
+            Body::LostJson => Payload::Json(json!({"note": format!("authz {tag}")})),
+            Body::RedeemForm => form(&[("reward", "authz_sticker")]),
+            Body::RedeemJson => Payload::Json(json!({"reward": "authz_sticker"})),
+            Body::ReserveForm | Body::ReserveJson => {
+                let t = new_toy(self.app, self.unit_id(Unit::A), &format!("Zed toy {tag} {n}")).await;
+                let m = self.fresh_member(Unit::A).await;
+                if row.body == Body::ReserveJson {
+                    return Payload::Json(json!({"toy_id": t.id, "member_id": m.id}));
+                }
+                form(&[("toy_id", &t.id.to_string()), ("member_no", &m.member_no)])
+            }
+            Body::ResolveForm => form(&[("resolution", "repaired")]),
+            Body::ResolveJson => Payload::Json(json!({"resolution": "repaired"})),
+            Body::UnitQuery => Payload::None,
+            Body::SendForm => form(&[("unit_id", &unit())]),
+            Body::SendJson => Payload::Json(json!({"unit_id": unit()})),
+            Body::LendingSettingsForm | Body::LendingSettingsJson => {
+                let s = self.app.store().lending_settings(self.app.seeded.org).await.unwrap();
+                if row.body == Body::LendingSettingsJson {
+                    return Payload::Json(serde_json::to_value(s).unwrap());
+                }
+                let types: Vec<String> = s
+                    .membership_types
+                    .iter()
+                    .map(|t| {
+                        format!(
+                            "{} | {} | {} | {} | {} | {} | {}",
+                            t.code, t.name_en, t.name_zh_hant, t.name_zh_hans, t.max_items, t.loan_days, t.max_renewals
+                        )
+                    })
+                    .collect();
+                let rewards: Vec<String> = s
+                    .rewards
+                    .iter()
+                    .map(|r| format!("{} | {} | {} | {} | {}", r.code, r.name_en, r.name_zh_hant, r.name_zh_hans, r.cost))
+                    .collect();
+                form(&[
+                    ("types", &types.join("\n")),
+                    ("rewards", &rewards.join("\n")),
+                    ("on_time_return", &s.points.on_time_return.to_string()),
+                    ("workshop", &s.points.workshop.to_string()),
+                    ("activity", &s.points.activity.to_string()),
+                    ("due_soon_days", &s.due_soon_days.to_string()),
+                ])
             }
             Body::SheetUpload => {
                 let r = &self.records[&row.on.unit().unwrap()];
@@ -2171,6 +2533,14 @@ fn markdown_table() -> String {
             On::Course => "a training course".to_string(),
             On::Link => "a signed sign-up link".to_string(),
             On::NewLink => "a new signed sign-up link".to_string(),
+            On::Toy(u) => format!("a toy whose home is {}", unit(u)),
+            On::Member(u) => format!("a member household of {}", unit(u)),
+            On::PointsMember(u) => format!("a member household of {} with points", unit(u)),
+            On::NewLoan(u) => format!("an open loan at {}", unit(u)),
+            On::NewReservation(u) => format!("a reservation for collection at {}", unit(u)),
+            On::NewTransfer(u) => format!("a toy on its way to {}", unit(u)),
+            On::NewRepair(u) => format!("an open repair item of {}", unit(u)),
+            On::FamilyCard => "a family card's private link".to_string(),
         };
         let needs = match r.need {
             Need::Nothing => "nothing (public)".to_string(),

@@ -683,3 +683,96 @@ async fn volunteer_course_duty_refusal_training_hours_and_certificate_in_traditi
     b.screenshot("volunteer-certificate").await;
     b.close().await;
 }
+
+/// The toy library in Traditional Chinese: a social worker adds a toy, enrols a household,
+/// lends the toy at the counter by typing (as a scanner does) the member number and the toy
+/// code each ended by Enter, takes it back with a part missing, finds it in the repair queue,
+/// and sees the family's points balance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn toy_library_lend_and_return_with_a_missing_part_in_traditional_chinese() {
+    use shegong_domain::accounts::Actor;
+    use shegong_domain::clients::{ClientInput, HouseholdInput, MemberInput};
+    use shegong_domain::ports::ClientsRepo;
+    let app = app().await;
+    let Some(b) = Browser::start(&app.base).await else { return };
+    let worker = app.seeded.user(Role::SocialWorker);
+    let store = app.store();
+    let actor = Actor::from(worker);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    let input = ClientInput {
+        unit_id: Some(app.seeded.unit_a.id),
+        name_zh: "區美華".into(),
+        phones: vec!["91112222".into()],
+        ..Default::default()
+    };
+    let client =
+        store.create_client(&actor, &input.validate(today, &store.categories(app.seeded.org).await.unwrap()).unwrap()).await.unwrap();
+    let h = HouseholdInput {
+        unit_id: Some(app.seeded.unit_a.id),
+        name: "區家".into(),
+        address: String::new(),
+        members: vec![MemberInput { client_id: client.id, relationship: "head".into() }],
+    };
+    store.create_household(&actor, &h.validate().unwrap()).await.unwrap();
+    shegong_web::clients::reindex(&app.state, std::slice::from_ref(&client)).await;
+
+    b.sign_in(&worker.username, PASSWORD).await;
+    b.find("#locale-select").await.select_by_value("zh-Hant-HK").await.unwrap();
+    b.wait_for("html[lang=\"zh-Hant-HK\"]").await;
+    assert!(b.text("nav").await.contains("玩具圖書館"));
+
+    // Add a toy of eight parts.
+    b.goto("/lending").await;
+    b.wait_for("#toy-form").await;
+    b.fill("#t-name", "木製農場").await;
+    b.fill("#t-parts", "8").await;
+    b.find("#toy-form input[value=fine_motor]").await.click().await.unwrap();
+    b.find("#toy-form button[type=submit]").await.click().await.unwrap();
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "已建立。");
+    let code = b.text("h1 code").await;
+    assert!(b.text("#toy-facts").await.contains("可借用"));
+
+    // Enrol the household, found by the head's name.
+    b.goto("/lending/members?find=區美華").await;
+    b.wait_for("#found form button[type=submit]").await.click().await.unwrap();
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "已建立。");
+    let member_no = b.text("h1 code").await;
+    b.screenshot("lending-member").await;
+
+    // At the counter: the member number, Enter; the toy code, Enter.
+    b.goto("/lending/counter").await;
+    b.wait_for("#c-member_no").await.click().await.unwrap();
+    b.press_keys(&format!("{member_no}{}", char::from(Key::Enter))).await;
+    b.wait_for("#c-toy_code").await;
+    assert!(b.text("#counter-member").await.contains("區家"));
+    b.press_keys(&format!("{code}{}", char::from(Key::Enter))).await;
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "已借出。請掃描下一件玩具。");
+    // The same toy again is refused with a clear message.
+    b.wait_for("#c-toy_code").await;
+    b.press_keys(&format!("{code}{}", char::from(Key::Enter))).await;
+    assert_eq!(b.wait_for("#e-toy_code").await.text().await.unwrap(), "這件玩具已經借出，不能重複借出。");
+
+    // Taken back with seven parts of eight.
+    b.fill("#c-return_code", &code).await;
+    b.find("#return-scan button[type=submit]").await.click().await.unwrap();
+    b.wait_for("#return-form").await;
+    assert!(b.text("#return-form").await.contains("共 8 件"));
+    b.fill("#c-parts_returned", "7").await;
+    b.fill("#c-note", "少了一隻小羊").await;
+    b.screenshot("lending-return").await;
+    b.find("#return-form button[type=submit]").await.click().await.unwrap();
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "已歸還。玩具已列入維修清單。");
+
+    // The repair queue holds it, with the part missing.
+    b.goto("/lending/repairs").await;
+    let queue = b.wait_for("#repairs").await.text().await.unwrap();
+    assert!(queue.contains("木製農場") && queue.contains("欠缺配件") && queue.contains("少了一隻小羊"), "{queue}");
+    b.screenshot("lending-repairs").await;
+
+    // The household earned its on-time points.
+    b.goto("/lending/members").await;
+    b.wait_for("#members a").await.click().await.unwrap();
+    assert_eq!(b.wait_for("#points-balance").await.text().await.unwrap(), "積分結餘：5");
+    assert!(b.text("#ledger").await.contains("準時歸還"));
+    b.close().await;
+}

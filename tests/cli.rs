@@ -104,6 +104,7 @@ fn migrate_then_create_admin_on_a_new_installation() {
     assert!(listed >= 6, "{out}");
     assert!(out.contains(&format!("applied {listed} migration")), "{out}");
     assert!(out.contains("m20261203_000007_volunteers"), "{out}");
+    assert!(out.contains("m20261203_000008_lending"), "{out}");
     let (_, out) = run(&db, &["migrate"]);
     assert!(out.contains("applied 0 migration"), "{out}");
 

@@ -12,6 +12,7 @@ mod cases;
 mod cli;
 mod clients;
 mod hotline;
+mod lending;
 mod ops;
 mod units;
 mod volunteers;
