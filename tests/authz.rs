@@ -2566,6 +2566,26 @@ fn security_doc_shows_the_matrix() {
     let table = markdown_table();
     assert!(doc.contains("## Authorization matrix"), "docs/SECURITY.md lacks its \"## Authorization matrix\" section");
     assert!(doc.contains(&table), "the table in docs/SECURITY.md differs from tests/authz.rs MATRIX; it should read:\n\n{table}");
+    let roles = role_table();
+    assert!(doc.contains(&roles), "the role table in docs/SECURITY.md differs from Role::permissions; it should read:\n\n{roles}");
+}
+
+/// The roles and what each may do, from `Role::permissions`; roles with the same permissions
+/// share a row.
+fn role_table() -> String {
+    let mut rows: Vec<(Vec<&str>, String)> = Vec::new();
+    for r in Role::ALL {
+        let perms = r.permissions().iter().map(|p| format!("`{p:?}`")).collect::<Vec<_>>().join(", ");
+        match rows.iter_mut().find(|(_, p)| *p == perms) {
+            Some((names, _)) => names.push(r.as_str()),
+            None => rows.push((vec![r.as_str()], perms)),
+        }
+    }
+    let mut s = String::from("| Role | Permissions |\n|---|---|\n");
+    for (names, perms) in rows {
+        s.push_str(&format!("| {} | {perms} |\n", names.join(", ")));
+    }
+    s
 }
 
 // ---------------------------------------------------------------------------------------------

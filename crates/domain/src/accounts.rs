@@ -53,7 +53,7 @@ impl Role {
         matches!(self, Role::Admin | Role::FunderViewer)
     }
 
-    fn permissions(self) -> &'static [Permission] {
+    pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
             // Case files are need-to-know: the agency's administrator configures casework but
