@@ -77,6 +77,8 @@ impl Role {
                 ConfigureVolunteers,
                 ViewLending,
                 ManageLending,
+                ViewReports,
+                ManageTargets,
             ],
             Role::Supervisor => &[
                 ViewUnits,
@@ -98,6 +100,8 @@ impl Role {
                 ViewLending,
                 LendToys,
                 ManageLending,
+                ViewReports,
+                ManageTargets,
             ],
             Role::SocialWorker | Role::WelfareWorker => &[
                 ViewUnits,
@@ -115,6 +119,7 @@ impl Role {
                 ViewLending,
                 LendToys,
                 ManageLending,
+                ViewReports,
             ],
             // Hotline operators look callers up, register new ones and log calls.
             Role::HotlineOperator => &[ViewUnits, ViewClients, EditClients, ViewHotline, LogCalls],
@@ -127,7 +132,8 @@ impl Role {
             Role::PeerSupporter | Role::Volunteer => {
                 &[ViewUnits, ViewActivities, RecordAttendance, LogCalls, ServeDuties, ViewLending, LendToys]
             }
-            Role::FunderViewer => &[ViewUnits],
+            // Funders read aggregates only: no record of a person, and small counts hidden.
+            Role::FunderViewer => &[ViewUnits, ViewReports],
         }
     }
 }
@@ -194,6 +200,11 @@ pub enum Permission {
     /// Catalogue toys (photos, labels), enrol member households, resolve the repair queue, and
     /// (agency-wide) set membership types, points rules and rewards.
     ManageLending,
+    /// Read output reports, trends and achievement against targets. Without `ViewClients`
+    /// (a funder) every count of fewer than five people is hidden.
+    ViewReports,
+    /// Set the yearly output targets of units under funding agreements.
+    ManageTargets,
 }
 
 /// Where a permission is asked for.

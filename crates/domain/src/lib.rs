@@ -13,6 +13,7 @@ pub mod ids;
 pub mod lending;
 pub mod locale;
 pub mod ports;
+pub mod reports;
 pub mod units;
 pub mod volunteers;
 

@@ -267,7 +267,7 @@ pub trait SearchIndex: Send + Sync {
 /// Everything the application stores.
 #[async_trait]
 pub trait Storage:
-    UnitsRepo + AccountsRepo + AuditRepo + ClientsRepo + CasesRepo + ActivitiesRepo + HotlineRepo + VolunteersRepo + LendingRepo
+    UnitsRepo + AccountsRepo + AuditRepo + ClientsRepo + CasesRepo + ActivitiesRepo + HotlineRepo + VolunteersRepo + LendingRepo + ReportsRepo
 {
     /// `sqlite` or `postgres`.
     fn backend_name(&self) -> &'static str;
@@ -842,4 +842,23 @@ pub trait Notifier: Send + Sync {
     fn channel(&self) -> &'static str;
     /// Sends one message; the text returned is recorded as its status (`sent`, `logged`).
     async fn send(&self, message: &Outgoing) -> Result<String>;
+}
+
+/// Yearly output targets of units under funding agreements (the figures come from each
+/// capability's facts).
+#[async_trait]
+pub trait ReportsRepo: Send + Sync {
+    /// Targets of `units` (None: every unit), of one year when given.
+    async fn targets(&self, org: OrgId, units: Option<&[UnitId]>, year: Option<i32>) -> Result<Vec<crate::reports::Target>>;
+    async fn get_target(&self, org: OrgId, id: crate::ids::TargetId) -> Result<crate::reports::Target>;
+    /// Refuses a second target for the same unit, agreement, year and measure (`measure`: `duplicate`).
+    async fn create_target(&self, actor: &Actor, fields: &crate::reports::TargetFields) -> Result<crate::reports::Target>;
+    async fn update_target(
+        &self,
+        actor: &Actor,
+        id: crate::ids::TargetId,
+        version: i64,
+        fields: &crate::reports::TargetFields,
+    ) -> Result<crate::reports::Target>;
+    async fn delete_target(&self, actor: &Actor, id: crate::ids::TargetId, version: i64) -> Result<()>;
 }

@@ -30,6 +30,7 @@ pub mod dialect;
 mod hotline;
 mod lending;
 mod migrations;
+mod reports;
 mod units;
 mod volunteers;
 
