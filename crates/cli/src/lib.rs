@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod bulk;
 pub mod import;
+pub mod report;
 pub mod settings;
 
 use clap::{Parser, Subcommand};
@@ -107,6 +108,9 @@ pub enum Command {
     /// Import records from a file.
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Reports for centre directors and funders, as files.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Time the hot paths on a new, empty database and print a Markdown table.
     Bench {
         /// How many records to write.
@@ -306,6 +310,10 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
                 println!("the search index catches up when the server next starts (or run `shegong search rebuild`)");
             }
             return Ok(code);
+        }
+        Command::Report(cmd) => {
+            let store = open_store(&settings, clock.clone()).await?;
+            report::run(&store, clock, &cmd).await?;
         }
         Command::Search(SearchCommand::Rebuild) => {
             let store = open_store(&settings, clock).await?;

@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod lending;
 pub mod ops;
 pub mod page;
+pub mod reports;
 pub mod tabular;
 pub mod volunteers;
 

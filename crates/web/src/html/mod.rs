@@ -9,6 +9,7 @@ pub mod clients_import;
 pub mod home;
 pub mod hotline;
 pub mod lending;
+pub mod reports;
 pub mod units;
 pub mod volunteers;
 
@@ -71,6 +72,7 @@ pub fn router() -> Router<AppState> {
         .merge(hotline::routes())
         .merge(volunteers::routes())
         .merge(lending::routes())
+        .merge(reports::routes())
 }
 
 /// A url-encoded form (repeated keys allowed) whose rejections become translated errors.
