@@ -20,8 +20,9 @@ use shegong_domain::ids::{
 };
 use shegong_domain::lending::{Condition, Loan, Member, MemberFields, ReturnFields, Reward, Toy, ToyInput};
 use shegong_domain::ports::{
-    AccountsRepo, ActivitiesRepo, AuditRepo, CasesRepo, ClientsRepo, HotlineRepo, LendingRepo, UnitsRepo, VolunteersRepo,
+    AccountsRepo, ActivitiesRepo, AuditRepo, CasesRepo, ClientsRepo, HotlineRepo, LendingRepo, ReportsRepo, UnitsRepo, VolunteersRepo,
 };
+use shegong_domain::reports::TargetInput;
 use shegong_domain::volunteers::{CourseInput, DutyInput, HourSource, HoursInput, LinkClaim, SignUpVia, VolunteerInput};
 use shegong_testkit::{db_test, Client, TestApp, PASSWORD};
 use std::collections::{BTreeSet, HashMap};
@@ -126,6 +127,8 @@ enum On {
     NewRepair(Unit),
     /// A family card of the test's member household of unit A, issued for this call only.
     FamilyCard,
+    /// A yearly output target of that unit (version 1), made for this call only.
+    NewTarget(Unit),
 }
 
 /// The unit a record belongs to.
@@ -174,7 +177,8 @@ impl On {
             | On::NewLoan(u)
             | On::NewReservation(u)
             | On::NewTransfer(u)
-            | On::NewRepair(u) => Some(u),
+            | On::NewRepair(u)
+            | On::NewTarget(u) => Some(u),
             On::Link | On::NewLink => Some(Unit::A),
             On::Course => None,
             On::Nothing | On::OtherAccount | On::OwnToken | On::File | On::FamilyCard => None,
@@ -248,6 +252,12 @@ const LENDING_VIEWERS: &[Role] =
 const LENDERS: &[Role] = &[Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::PeerSupporter, Role::Volunteer];
 /// `ManageLending` in unit A: who catalogues toys, enrols households and resolves repairs.
 const LENDING_MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker];
+
+/// `ViewReports`: the practice staff of unit A, and the agency-wide admin and funder (who sees
+/// aggregates only).
+const REPORT_READERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::FunderViewer];
+/// `ManageTargets` in unit A.
+const TARGET_MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor];
 
 /// What a call sends. Every write sends a valid body, except where noted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -461,6 +471,14 @@ enum Body {
     /// The agency's toy-library settings as they are.
     LendingSettingsForm,
     LendingSettingsJson,
+    /// A new yearly target of the unit of `On`, under an agreement of its own.
+    TargetForm,
+    TargetJson,
+    /// The target of `On` with a new figure, at version 1.
+    TargetEditForm,
+    TargetEditJson,
+    /// No body; `?version=1`.
+    VersionQuery,
 }
 
 impl Body {
@@ -492,6 +510,7 @@ use Permission::{
     ViewClients, ViewHotline, ViewUnits, ViewVolunteers,
 };
 use Permission::{LendToys, ManageLending, ViewLending};
+use Permission::{ManageTargets, ViewReports};
 
 /// Every route of the application. Rows run in this order for each caller: the sign-in and
 /// sign-out rows come last because they change the caller's session.
@@ -902,6 +921,16 @@ row("GET", "/api/v1/cases", On::Nothing, Body::None, Need::Perm(ViewCases, At::A
     row("GET", "/lending/reports", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), Some("report-totals")),
     row("GET", "/lending/settings", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), Some("settings-form")),
     row("POST", "/lending/settings", On::Nothing, Body::LendingSettingsForm, Need::Perm(ManageLending, At::Agency), Who::Roles(ADMIN), None),
+    row("GET", "/reports", On::Nothing, Body::None, Need::Perm(ViewReports, At::AnyUnit), Who::Roles(REPORT_READERS), Some("report-lines")),
+    row("GET", "/reports/export", On::Nothing, Body::None, Need::Perm(ViewReports, At::AnyUnit), Who::Roles(REPORT_READERS), None),
+    row("GET", "/reports/dashboard", On::Nothing, Body::None, Need::Perm(ViewReports, At::AnyUnit), Who::Roles(REPORT_READERS), Some("chart-people")),
+    row("GET", "/reports/targets", On::Nothing, Body::None, Need::Perm(ViewReports, At::AnyUnit), Who::Roles(REPORT_READERS), Some("y-year")),
+    row("POST", "/reports/targets", On::CallersUnit, Body::TargetForm, Need::Perm(ManageTargets, At::ThatUnit), Who::Roles(TARGET_MANAGERS), None),
+    row("POST", "/reports/targets", On::OtherUnit, Body::TargetForm, Need::Perm(ManageTargets, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/reports/targets/{id}", On::NewTarget(Unit::A), Body::TargetEditForm, Need::Perm(ManageTargets, At::ThatUnit), Who::Roles(TARGET_MANAGERS), None),
+    row("POST", "/reports/targets/{id}", On::NewTarget(Unit::B), Body::TargetEditForm, Need::Perm(ManageTargets, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/reports/targets/{id}/delete", On::NewTarget(Unit::A), Body::FirstVersionForm, Need::Perm(ManageTargets, At::ThatUnit), Who::Roles(TARGET_MANAGERS), None),
+    row("POST", "/reports/targets/{id}/delete", On::NewTarget(Unit::B), Body::FirstVersionForm, Need::Perm(ManageTargets, At::ThatUnit), Who::Roles(ADMIN), None),
     row("GET", "/family/{token}", On::FamilyCard, Body::None, Need::Nothing, Who::Anyone, Some("Authz-A household")),
     row("GET", "/api/v1/lending/toys", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), Some("Authz-A toy")),
     row("POST", "/api/v1/lending/toys", On::CallersUnit, Body::NewToyJson, Need::Perm(ManageLending, At::ThatUnit), Who::Roles(LENDING_MANAGERS), None),
@@ -945,6 +974,17 @@ row("GET", "/api/v1/cases", On::Nothing, Body::None, Need::Perm(ViewCases, At::A
     row("GET", "/api/v1/lending/reports", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), Some("\"overdue_rate\"")),
     row("GET", "/api/v1/lending/settings", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), Some("\"membership_types\"")),
     row("PUT", "/api/v1/lending/settings", On::Nothing, Body::LendingSettingsJson, Need::Perm(ManageLending, At::Agency), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/reports/outputs", On::Nothing, Body::None, Need::Perm(ViewReports, At::AnyUnit), Who::Roles(REPORT_READERS), Some("\"small_cells_hidden\"")),
+    row("GET", "/api/v1/reports/outputs/export", On::Nothing, Body::None, Need::Perm(ViewReports, At::AnyUnit), Who::Roles(REPORT_READERS), None),
+    row("GET", "/api/v1/reports/trends", On::Nothing, Body::None, Need::Perm(ViewReports, At::AnyUnit), Who::Roles(REPORT_READERS), Some("\"months\"")),
+    row("GET", "/api/v1/reports/targets", On::Nothing, Body::None, Need::Perm(ViewReports, At::AnyUnit), Who::Roles(REPORT_READERS), None),
+    row("POST", "/api/v1/reports/targets", On::CallersUnit, Body::TargetJson, Need::Perm(ManageTargets, At::ThatUnit), Who::Roles(TARGET_MANAGERS), None),
+    row("POST", "/api/v1/reports/targets", On::OtherUnit, Body::TargetJson, Need::Perm(ManageTargets, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("PUT", "/api/v1/reports/targets/{id}", On::NewTarget(Unit::A), Body::TargetEditJson, Need::Perm(ManageTargets, At::ThatUnit), Who::Roles(TARGET_MANAGERS), None),
+    row("PUT", "/api/v1/reports/targets/{id}", On::NewTarget(Unit::B), Body::TargetEditJson, Need::Perm(ManageTargets, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("DELETE", "/api/v1/reports/targets/{id}", On::NewTarget(Unit::A), Body::VersionQuery, Need::Perm(ManageTargets, At::ThatUnit), Who::Roles(TARGET_MANAGERS), None),
+    row("DELETE", "/api/v1/reports/targets/{id}", On::NewTarget(Unit::B), Body::VersionQuery, Need::Perm(ManageTargets, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/reports/achievement", On::Nothing, Body::None, Need::Perm(ViewReports, At::AnyUnit), Who::Roles(REPORT_READERS), Some("\"rows\"")),
     row("GET", "/api/v1/openapi.json", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"openapi\"")),
     // ---- operations ----
     row("GET", "/healthz", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"status\"")),
@@ -1512,6 +1552,17 @@ impl Fx<'_> {
                 let out = store.return_loan(&self.admin, l.id, &back(self.unit_id(u), 1), today(self.app)).await.unwrap();
                 Some(out.repair.unwrap().id.to_string())
             }
+            On::NewTarget(u) => {
+                let input = TargetInput {
+                    unit_id: Some(self.unit_id(u)),
+                    agreement: format!("Authz agreement {}", self.next()),
+                    year: "2026".into(),
+                    measure: "person_times".into(),
+                    target: "100".into(),
+                    ..Default::default()
+                };
+                Some(store.create_target(&self.admin, &input.validate().unwrap()).await.unwrap().id.to_string())
+            }
             On::FamilyCard => {
                 let token = format!("authz-family-card-{:032}", self.next());
                 store.issue_card(&self.admin, self.records[&Unit::A].member, &shegong_web::ctx::hash_token(&token)).await.unwrap();
@@ -1532,6 +1583,7 @@ impl Fx<'_> {
                 Some(format!("role=volunteer&courses={}&starts_at=2026-03-10T01:00:00Z&ends_at=2026-03-10T02:00:00Z", self.course))
             }
             Body::UnitQuery => Some(format!("unit_id={}", self.unit_id(row.on.unit().unwrap()))),
+            Body::VersionQuery => Some("version=1".into()),
             _ => None,
         };
         if let Some(q) = query {
@@ -2072,6 +2124,29 @@ impl Fx<'_> {
             Body::ResolveForm => form(&[("resolution", "repaired")]),
             Body::ResolveJson => Payload::Json(json!({"resolution": "repaired"})),
             Body::UnitQuery => Payload::None,
+            Body::VersionQuery => Payload::Json(Value::Null),
+            Body::TargetForm | Body::TargetJson | Body::TargetEditForm | Body::TargetEditJson => {
+                let agreement = format!("Authz {tag} {n}");
+                let unit = unit();
+                let mut pairs = vec![
+                    ("unit_id", unit.as_str()),
+                    ("agreement", agreement.as_str()),
+                    ("year", "2026"),
+                    ("measure", "cases_new"),
+                    ("target", "40"),
+                ];
+                if matches!(row.body, Body::TargetEditForm | Body::TargetEditJson) {
+                    pairs.push(("version", "1"));
+                }
+                if matches!(row.body, Body::TargetJson | Body::TargetEditJson) {
+                    let mut o: serde_json::Map<String, Value> = pairs.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+                    if let Some(v) = o.get_mut("version") {
+                        *v = json!(1);
+                    }
+                    return Payload::Json(Value::Object(o));
+                }
+                form(&pairs)
+            }
             Body::SendForm => form(&[("unit_id", &unit())]),
             Body::SendJson => Payload::Json(json!({"unit_id": unit()})),
             Body::LendingSettingsForm | Body::LendingSettingsJson => {
@@ -2541,6 +2616,7 @@ fn markdown_table() -> String {
             On::NewTransfer(u) => format!("a toy on its way to {}", unit(u)),
             On::NewRepair(u) => format!("an open repair item of {}", unit(u)),
             On::FamilyCard => "a family card's private link".to_string(),
+            On::NewTarget(u) => format!("a yearly target of {}", unit(u)),
         };
         let needs = match r.need {
             Need::Nothing => "nothing (public)".to_string(),

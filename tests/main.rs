@@ -14,5 +14,6 @@ mod clients;
 mod hotline;
 mod lending;
 mod ops;
+mod reports;
 mod units;
 mod volunteers;
