@@ -776,3 +776,73 @@ async fn toy_library_lend_and_return_with_a_missing_part_in_traditional_chinese(
     assert!(b.text("#ledger").await.contains("準時歸還"));
     b.close().await;
 }
+
+/// The reports in Simplified Chinese: a supervisor opens the dashboard (SVG charts, monthly
+/// table), then the month's output report, downloads its Excel file, and the workbook holds
+/// the figures the page shows, under Chinese headers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_dashboard_and_excel_in_simplified_chinese() {
+    use calamine::{Data, Reader, Xlsx};
+    use serde_json::json;
+    let app = app().await;
+    let Some(b) = Browser::start(&app.base).await else { return };
+    let sup = app.seeded.user(Role::Supervisor);
+    let unit = app.seeded.unit_a.id.to_string();
+    let c = app.signed_in(Role::Supervisor).await;
+    let mut people = Vec::new();
+    for i in 0..6 {
+        let body = json!({"unit_id": unit, "name_zh": format!("报表测试{i}"), "phones": [format!("5555{i:04}")]});
+        let r = c.json(reqwest::Method::POST, "/api/v1/clients?confirm_duplicates=true", &body).await;
+        people.push(r.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_string());
+    }
+    let body = json!({"unit_id": unit, "kind": "group", "title_zh_hans": "长者记忆小组", "domain": "elderly", "objectives": "记忆训练"});
+    let a = c.json(reqwest::Method::POST, "/api/v1/activities", &body).await.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    c.json(reqwest::Method::POST, &format!("/api/v1/activities/{a}/participants"), &json!({"clients": people})).await;
+    for day in ["2026-02-03", "2026-02-10"] {
+        let s = json!({"date": day, "starts_at": "10:00", "ends_at": "11:00", "venue": "活动室"});
+        let s =
+            c.json(reqwest::Method::POST, &format!("/api/v1/activities/{a}/sessions"), &s).await.json::<serde_json::Value>().await.unwrap();
+        let s = s["id"].as_str().unwrap();
+        c.json(reqwest::Method::POST, &format!("/api/v1/sessions/{s}/attendance"), &json!({"all_enrolled_present": true})).await;
+    }
+
+    b.sign_in(&sup.username, PASSWORD).await;
+    b.find("#locale-select").await.select_by_value("zh-Hans-CN").await.unwrap();
+    b.wait_for("html[lang=\"zh-Hans-CN\"]").await;
+    assert!(b.text("nav").await.contains("统计报表"));
+    b.goto("/reports/dashboard").await;
+    b.wait_for("#chart-people").await;
+    assert_eq!(b.text("h1").await, "数据看板");
+    let table = b.text("#trend-table").await;
+    assert!(table.contains("2026-02") && table.contains("人次"), "{table}");
+    b.screenshot("reports-dashboard").await;
+
+    b.goto("/reports").await;
+    b.find("#r-period").await.select_by_value("month").await.unwrap();
+    b.fill("#r-value", "2026-02").await;
+    b.find("#report-form button[type=submit]").await.click().await.unwrap();
+    b.wait_for("#report-lines").await;
+    let cell = |m: &str| format!("#report-lines tr[data-measure=\"{m}\"] td.num");
+    assert_eq!(b.text(&cell("person_times")).await, "12");
+    assert_eq!(b.text(&cell("unique_persons")).await, "6");
+    assert!(b.text("#report-period").await.contains("2026-02"));
+    b.screenshot("reports-outputs").await;
+
+    // The file behind the Excel link, read back.
+    let href = b.find("#export-xlsx").await.attr("href").await.unwrap().unwrap();
+    let r = c.get(&href).await;
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(wb.sheet_names()[0], "摘要");
+    let summary = wb.worksheet_range("摘要").unwrap();
+    let value =
+        |name: &str| summary.rows().find(|r| r.first().map(|c| c.to_string()).as_deref() == Some(name)).and_then(|r| r.get(1).cloned());
+    assert_eq!(value("人次"), Some(Data::Float(12.0)));
+    assert_eq!(value("人数"), Some(Data::Float(6.0)));
+    assert_eq!(value("小组节数"), Some(Data::Float(2.0)));
+    b.close().await;
+}

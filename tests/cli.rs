@@ -79,6 +79,37 @@ async fn serve_demo_starts_with_a_signed_in_ready_agency() {
     assert_eq!(status, 200);
     assert!(home.contains("灣仔綜合家庭服務中心"), "demo units are listed");
     assert!(home.contains("系統管理員"), "the admin's role is shown in Traditional Chinese");
+    for page in ["/reports", "/reports/dashboard", "/reports/targets"] {
+        let (status, html) = c.page(page).await;
+        assert_eq!(status, 200, "{page}: {html}");
+    }
+    let (_, dash) = c.page("/reports/dashboard").await;
+    assert!(dash.contains("id=\"achievement\""), "the demo agency has targets to show against");
+}
+
+#[test]
+fn report_outputs_writes_the_same_figures_as_json_and_excel() {
+    let dir = Dir::new();
+    let db = dir.file("report.db");
+    let (code, out) = run(&db, &["demo", "--attendance", "3000", "--activities-units", "4"]);
+    assert_eq!(code, 0, "{out}");
+    let period = ["--from", "2021-01-01", "--to", "2030-12-31"];
+    let (code, json) = run(&db, &[&["report", "outputs", "--format", "json"], &period[..]].concat());
+    assert_eq!(code, 0, "{json}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let person_times = v["lines"].as_array().unwrap().iter().find(|l| l["measure"] == "person_times").unwrap()["figure"]["value"].as_f64();
+    assert!(person_times.unwrap() > 0.0, "the demo agency has attendance: {json}");
+    let file = dir.file("outputs.xlsx");
+    let (code, out) = run(&db, &[&["report", "outputs", "--format", "xlsx", "--lang", "zh-Hant-HK", "--out", &file], &period[..]].concat());
+    assert_eq!(code, 0, "{out}");
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&file).unwrap();
+    let summary = wb.worksheet_range("摘要").unwrap();
+    let cell = summary.rows().find(|r| r.first().map(|c| c.to_string()).as_deref() == Some("人次")).and_then(|r| r.get(1).cloned());
+    assert_eq!(cell, Some(calamine::Data::Float(person_times.unwrap())));
+    let (code, out) = run(&db, &["report", "outputs", "--unit", "NO-SUCH-UNIT"]);
+    assert_ne!(code, 0);
+    assert!(out.contains("no service unit has the code NO-SUCH-UNIT"), "{out}");
 }
 
 #[db_test]
@@ -105,6 +136,7 @@ fn migrate_then_create_admin_on_a_new_installation() {
     assert!(out.contains(&format!("applied {listed} migration")), "{out}");
     assert!(out.contains("m20261203_000007_volunteers"), "{out}");
     assert!(out.contains("m20261203_000008_lending"), "{out}");
+    assert!(out.contains("m20261207_000010_reports"), "{out}");
     let (_, out) = run(&db, &["migrate"]);
     assert!(out.contains("applied 0 migration"), "{out}");
 

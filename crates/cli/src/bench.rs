@@ -327,5 +327,61 @@ async fn activities(store: &Store, actor: &Actor, sizes: &BenchSizes) -> Result<
             value: format!("median {} · max {} (5 runs)", ms(percentile(&times, 0.5)), ms(percentile(&times, 1.0))),
         });
     }
+    out.extend(reports(store, org, one_unit.as_deref(), year_ago, today, r.rows).await?);
+    Ok(out)
+}
+
+/// The output report and a unit's dashboard over the generated activities, beside the plain
+/// `COUNT(DISTINCT …) GROUP BY unit, month` over the attendance rows that the rollups replace.
+async fn reports(
+    store: &Store,
+    org: shegong_domain::ids::OrgId,
+    one_unit: Option<&[shegong_domain::ids::UnitId]>,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    rows: u64,
+) -> Result<Vec<BenchResult>, CliError> {
+    use shegong_domain::reports::{Period, PeriodKind};
+    use shegong_web::reports::{output_report, trends, ReportScope, Resolved};
+    let scope = |units: Option<&[shegong_domain::ids::UnitId]>| Resolved {
+        org,
+        period: Period { kind: PeriodKind::Custom, from, to, label: format!("{from}..{to}") },
+        scope: ReportScope { unit_id: None, district: None, units: units.map(<[_]>::to_vec) },
+        suppress: false,
+        hide_sensitive: false,
+    };
+    let (agency, unit) = (scope(None), scope(one_unit));
+    let mut out = Vec::new();
+    let mut time = |name: String, times: &mut Vec<Duration>| {
+        times.sort();
+        out.push(BenchResult {
+            name,
+            value: format!("median {} · max {} (5 runs)", ms(percentile(times, 0.5)), ms(percentile(times, 1.0))),
+        });
+    };
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        output_report(store, &agency).await?;
+        times.push(t.elapsed());
+    }
+    time(format!("output report, whole agency, last 12 months, by unit, domain and category ({rows} attendance rows)"), &mut times);
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        trends(store, &unit).await?;
+        times.push(t.elapsed());
+    }
+    time("one unit's dashboard: 12 monthly trends".into(), &mut times);
+    let plain = format!(
+        "SELECT unit_id, month, COUNT(DISTINCT person_no) FROM activity_attendance WHERE day >= '{from}' AND day <= '{to}' GROUP BY unit_id, month"
+    );
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        store.execute_raw(&plain).await?;
+        times.push(t.elapsed());
+    }
+    time("plain COUNT(DISTINCT person) GROUP BY unit, month over the rows, last 12 months".into(), &mut times);
     Ok(out)
 }

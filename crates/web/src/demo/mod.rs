@@ -13,6 +13,7 @@ pub mod activities;
 pub mod cases;
 pub mod clients;
 pub mod lending;
+pub mod reports;
 pub mod volunteers;
 
 /// The password of every demo account (shown when the demo starts; never use it for real data).

@@ -17,10 +17,13 @@ fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// A "nice" top of the axis (1, 2 or 5 times a power of ten) at or above `max`.
+/// Grid lines above the axis; with tops of 5, 10, 20, 50, … every line falls on a whole number.
+const TICKS: u8 = 5;
+
+/// A "nice" top of the axis (1, 2 or 5 times a power of ten, at least 5) at or above `max`.
 fn nice_max(max: f64) -> f64 {
-    if max <= 0.0 || !max.is_finite() {
-        return 1.0;
+    if max <= 5.0 || !max.is_finite() {
+        return 5.0;
     }
     let p = 10f64.powf(max.log10().floor());
     [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * p).find(|v| *v >= max).unwrap_or(10.0 * p)
@@ -42,9 +45,9 @@ fn frame(out: &mut String, id: &str, title: &str, labels: &[String], top: f64) {
         esc(title)
     );
     let plot_h = H - TOP - BOTTOM;
-    for i in 0..=4 {
-        let y = TOP + plot_h - plot_h * f64::from(i) / 4.0;
-        let v = top * f64::from(i) / 4.0;
+    for i in 0..=TICKS {
+        let y = TOP + plot_h - plot_h * f64::from(i) / f64::from(TICKS);
+        let v = top * f64::from(i) / f64::from(TICKS);
         let _ = write!(
             out,
             r##"<line x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#d0d4da"/><text x="{}" y="{:.1}" text-anchor="end" font-size="11" fill="#333">{}</text>"##,
@@ -149,7 +152,8 @@ mod tests {
 
     #[test]
     fn axes_end_on_round_numbers() {
-        assert_eq!(nice_max(0.0), 1.0);
+        assert_eq!(nice_max(0.0), 5.0);
+        assert_eq!(nice_max(3.0), 5.0);
         assert_eq!(nice_max(7.0), 10.0);
         assert_eq!(nice_max(12.0), 20.0);
         assert_eq!(nice_max(430.0), 500.0);
