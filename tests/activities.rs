@@ -410,3 +410,26 @@ async fn pages_plan_and_take_attendance_without_script(app: TestApp) {
     let v = counts(&c, "from=2026-11-01&to=2026-11-30").await;
     assert_eq!(v["rows"][0]["person_times"], 1);
 }
+
+/// Whoever takes attendance reaches only the people on the activity's list: a person number
+/// from elsewhere in the agency is refused, and nothing is counted.
+#[db_test]
+async fn attendance_takes_only_people_on_the_list(app: TestApp) {
+    let c = app.signed_in(Role::Admin).await;
+    let a = app.seeded.unit_a.id;
+    let people = clients(&c, a, 2, "list").await;
+    let (g1, _) = group(&c, a, "", &["2026-10-20"]).await;
+    let (_, s2) = group(&c, a, "", &["2026-10-21"]).await;
+    ok(c.json(Method::POST, &format!("/api/v1/activities/{g1}/participants"), &json!({"clients": people})).await, 200).await;
+    let listed: Vec<i64> = ok(c.get(&format!("/api/v1/activities/{g1}/participants")).await, 200)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["person_no"].as_i64().unwrap())
+        .collect();
+    let body = ok(c.json(Method::POST, &format!("/api/v1/sessions/{}/attendance", s2[0]), &json!({"present": listed})).await, 422).await;
+    assert_eq!(body["error"]["fields"][0]["code"], "unknown-person");
+    let v = counts(&c, "from=2026-10-01&to=2026-10-31").await;
+    assert_eq!(v["rows"][0]["person_times"], 0);
+}

@@ -161,6 +161,17 @@ async fn the_output_report_equals_a_brute_force_count(app: TestApp) {
         }
     }
 
+    // Per unit and month: each cell over its own union.
+    let cells: BTreeSet<(String, String)> = within.iter().map(|m| (m.unit.clone(), m.day[..7].to_string())).collect();
+    for (unit, month) in cells {
+        let mine: Vec<&Mark> = within.iter().copied().filter(|m| m.unit == unit && m.day.starts_with(&month)).collect();
+        let r = row(&report["by_unit_month"], &format!("{unit}/{month}"));
+        assert_eq!(line(&r["figures"], "person_times"), Some(mine.len() as f64), "{unit} {month}");
+        assert_eq!(line(&r["figures"], "unique_persons"), Some(distinct(&mine)), "{unit} {month}");
+    }
+    let march_a = row(&report["by_unit_month"], &format!("{}/2026-03", units[0]));
+    assert_eq!(line(&march_a["figures"], "hotline_calls"), Some(3.0));
+
     // Month by month over the whole spread, and the calls on the clock's day.
     let trends = ok(c.get("/api/v1/reports/trends?from=2026-01-01&to=2026-04-30").await, 200).await;
     let months = trends["months"].as_array().unwrap();

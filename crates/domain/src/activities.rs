@@ -584,7 +584,10 @@ pub struct CalendarEntry {
 
 code_enum!(
     /// How counts are broken down.
-    CountGrain { Total = "total", Unit = "unit", Domain = "domain", Category = "category", Month = "month", Kind = "kind" }
+    CountGrain {
+        Total = "total", Unit = "unit", Domain = "domain", Category = "category", Month = "month", Kind = "kind",
+        UnitMonth = "unit_month",
+    }
 );
 
 /// One row of counts for a period and scope.

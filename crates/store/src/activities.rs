@@ -627,20 +627,6 @@ async fn apply_marks<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<AttendanceOutcome> {
     let org = s.org_id;
-    let asked: Vec<i64> = present.iter().chain(absent.iter()).copied().collect();
-    let mut known: HashSet<i64> = HashSet::new();
-    for chunk in asked.chunks(500) {
-        let rows = person::Entity::find()
-            .filter(person::Column::OrgId.eq(org))
-            .filter(person::Column::PersonNo.is_in(chunk.to_vec()))
-            .all(c)
-            .await
-            .map_err(db_err)?;
-        known.extend(rows.into_iter().map(|p| p.person_no));
-    }
-    if let Some(bad) = asked.iter().find(|n| !known.contains(n)) {
-        return Err(DomainError::Invalid(vec![FieldError::new("present", "unknown-person").with("value", bad)]));
-    }
     let existing: HashSet<i64> = attendance::Entity::find()
         .filter(attendance::Column::OrgId.eq(org))
         .filter(attendance::Column::SessionId.eq(s.id))
@@ -650,6 +636,23 @@ async fn apply_marks<C: ConnectionTrait>(
         .into_iter()
         .map(|r| r.person_no)
         .collect();
+    // Only people on this activity's list (walk-ins are put on it) or already marked here:
+    // whoever takes attendance must not reach, or inflate the counts with, anyone else.
+    let asked: Vec<i64> = present.iter().chain(absent.iter()).copied().filter(|n| !existing.contains(n)).collect();
+    let mut known: HashSet<i64> = HashSet::new();
+    for chunk in asked.chunks(500) {
+        let rows = enrolment::Entity::find()
+            .filter(enrolment::Column::OrgId.eq(org))
+            .filter(enrolment::Column::ActivityId.eq(a.id))
+            .filter(enrolment::Column::PersonNo.is_in(chunk.to_vec()))
+            .all(c)
+            .await
+            .map_err(db_err)?;
+        known.extend(rows.into_iter().map(|p| p.person_no));
+    }
+    if let Some(bad) = asked.iter().find(|n| !known.contains(n)) {
+        return Err(DomainError::Invalid(vec![FieldError::new("present", "unknown-person").with("value", bad)]));
+    }
     let to_add: Vec<i64> = present.iter().filter(|n| !existing.contains(n)).copied().collect();
     let to_remove: Vec<i64> = absent.iter().filter(|n| existing.contains(n) && !present.contains(n)).copied().collect();
     if to_add.is_empty() && to_remove.is_empty() {
@@ -965,7 +968,13 @@ fn grain_key(g: CountGrain, unit: &Uuid, month: i32, domain: &str, category: &st
         CountGrain::Category => category.to_string(),
         CountGrain::Month => month_label(month),
         CountGrain::Kind => kind.to_string(),
+        CountGrain::UnitMonth => unit_month_key(unit, month),
     }
+}
+
+/// The key of a (unit, month) row: `<unit id>/YYYY-MM`.
+fn unit_month_key(unit: &Uuid, month: i32) -> String {
+    format!("{unit}/{}", month_label(month))
 }
 
 async fn enrolled_count<C: ConnectionTrait>(c: &C, org: Uuid, activity: Uuid) -> Result<u64> {
@@ -1685,6 +1694,7 @@ impl ActivitiesRepo for Store {
             CountGrain::Category => vec![total::Column::Category],
             CountGrain::Month => vec![total::Column::Day],
             CountGrain::Kind => vec![total::Column::Kind],
+            CountGrain::UnitMonth => vec![total::Column::UnitId, total::Column::Day],
         };
         let mut q = Query::select();
         q.columns(group_cols.clone())
@@ -1720,6 +1730,10 @@ impl ActivitiesRepo for Store {
                 CountGrain::Domain => r.try_get::<String>("", "domain").unwrap_or_default(),
                 CountGrain::Category => r.try_get::<String>("", "category").unwrap_or_default(),
                 CountGrain::Kind => r.try_get::<String>("", "kind").unwrap_or_default(),
+                CountGrain::UnitMonth => match (r.try_get::<Uuid>("", "unit_id"), r.try_get::<NaiveDate>("", "day")) {
+                    (Ok(u), Ok(d)) => unit_month_key(&u, month_key(d)),
+                    _ => String::new(),
+                },
             };
             let k = entry(&mut rows, key);
             if let Some(x) = rows.get_mut(&k) {

@@ -746,7 +746,8 @@ impl HotlineRepo for Store {
         let m = schedule::Entity::find_by_id((org.0, id.0)).one(&txn).await.map_err(db_err)?.ok_or(DomainError::NotFound)?;
         let s = to_schedule(m);
         let effect = s.attempt(result, today);
-        schedule::Entity::update_many()
+        // Two attempts at once: the second is refused rather than losing a miss.
+        let done = schedule::Entity::update_many()
             .col_expr(schedule::Column::NextDueOn, Expr::value(effect.next_due_on))
             .col_expr(schedule::Column::Misses, Expr::value(effect.misses))
             .col_expr(schedule::Column::Version, Expr::value(s.version + 1))
@@ -756,6 +757,9 @@ impl HotlineRepo for Store {
             .exec(&txn)
             .await
             .map_err(db_err)?;
+        if done.rows_affected != 1 {
+            return Err(DomainError::Stale);
+        }
         check_in::ActiveModel {
             org_id: Set(org.0),
             id: Set(uuid::Uuid::now_v7()),

@@ -714,6 +714,7 @@ act-grain-unit = Service unit
 act-grain-domain = Domain
 act-grain-category = Category
 act-grain-month = Month
+act-grain-unit_month = Unit and month
 act-grain-kind = Kind
 act-field-title = Title
 field-title_en = Title (English)

@@ -55,6 +55,7 @@ report-measure-check_ins = Check-in calls
 report-measure-toy_loans = Toy loans
 report-measure-lending_households = Households borrowing
 report-by-unit = By service unit
+report-by-unit-month = By service unit and month
 report-by-domain = By domain
 report-by-category = By client category
 report-nothing = Nothing in this period.

@@ -714,6 +714,7 @@ act-grain-unit = 服务单位
 act-grain-domain = 服务领域
 act-grain-category = 类别
 act-grain-month = 月份
+act-grain-unit_month = 服务单位及月份
 act-grain-kind = 类型
 act-field-title = 名称
 field-title_en = 名称（英文）

@@ -55,6 +55,7 @@ report-measure-check_ins = 电访次数
 report-measure-toy_loans = 玩具借出次数
 report-measure-lending_households = 借用家庭数
 report-by-unit = 按服务点
+report-by-unit-month = 按服务点及月份
 report-by-domain = 按服务领域
 report-by-category = 按服务对象类别
 report-nothing = 此期间没有记录。

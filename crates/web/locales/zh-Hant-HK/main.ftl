@@ -714,6 +714,7 @@ act-grain-unit = 服務單位
 act-grain-domain = 服務範疇
 act-grain-category = 類別
 act-grain-month = 月份
+act-grain-unit_month = 服務單位及月份
 act-grain-kind = 類型
 act-field-title = 名稱
 field-title_en = 名稱（英文）

@@ -55,6 +55,7 @@ report-measure-check_ins = 電話關顧次數
 report-measure-toy_loans = 玩具借出次數
 report-measure-lending_households = 借用家庭數目
 report-by-unit = 按服務單位
+report-by-unit-month = 按服務單位及月份
 report-by-domain = 按服務範疇
 report-by-category = 按服務使用者類別
 report-nothing = 此期間沒有紀錄。

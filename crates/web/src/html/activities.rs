@@ -739,6 +739,11 @@ impl CountsPage {
             }
             CountGrain::Month => key.to_string(),
             CountGrain::Kind => self.page.tp("act-kind-", &key),
+            CountGrain::UnitMonth => {
+                let (unit, month) = key.split_once('/').unwrap_or((key, ""));
+                let name = self.units.iter().find(|u| u.id.to_string() == unit).map(|u| self.page.unit_name(u)).unwrap_or_default();
+                format!("{name} · {month}")
+            }
         }
     }
     fn scope(&self) -> String {

@@ -123,6 +123,10 @@ impl OutputsPage {
     fn key(&self, which: &str, key: &str) -> String {
         let Some(l) = &self.labels else { return key.to_string() };
         let map = match which {
+            "unit_month" => {
+                let (unit, month) = key.split_once('/').unwrap_or((key, ""));
+                return format!("{} · {month}", l.units.get(unit).map_or(unit, String::as_str));
+            }
             "unit" => &l.units,
             "domain" => &l.domains,
             _ => &l.categories,
@@ -158,6 +162,7 @@ impl OutputsPage {
         let Some(r) = &self.report else { return Vec::new() };
         vec![
             ("unit", "report-by-unit", &r.by_unit),
+            ("unit_month", "report-by-unit-month", &r.by_unit_month),
             ("domain", "report-by-domain", &r.by_domain),
             ("category", "report-by-category", &r.by_category),
         ]

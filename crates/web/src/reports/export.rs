@@ -29,6 +29,10 @@ impl Labels {
 
     fn key(&self, sheet: Sheet, key: &str) -> String {
         let map = match sheet {
+            Sheet::UnitMonths => {
+                let (unit, month) = key.split_once('/').unwrap_or((key, ""));
+                return format!("{} · {month}", self.units.get(unit).map_or(unit, String::as_str));
+            }
             Sheet::Units => &self.units,
             Sheet::Domains => &self.domains,
             Sheet::Categories => &self.categories,
@@ -40,6 +44,7 @@ impl Labels {
 #[derive(Clone, Copy)]
 enum Sheet {
     Units,
+    UnitMonths,
     Domains,
     Categories,
 }
@@ -48,14 +53,15 @@ impl Sheet {
     fn title_key(self) -> &'static str {
         match self {
             Sheet::Units => "report-by-unit",
+            Sheet::UnitMonths => "report-by-unit-month",
             Sheet::Domains => "report-by-domain",
             Sheet::Categories => "report-by-category",
         }
     }
 }
 
-fn sheets(r: &OutputReport) -> [(Sheet, &[BreakdownRow]); 3] {
-    [(Sheet::Units, &r.by_unit), (Sheet::Domains, &r.by_domain), (Sheet::Categories, &r.by_category)]
+fn sheets(r: &OutputReport) -> [(Sheet, &[BreakdownRow]); 4] {
+    [(Sheet::Units, &r.by_unit), (Sheet::UnitMonths, &r.by_unit_month), (Sheet::Domains, &r.by_domain), (Sheet::Categories, &r.by_category)]
 }
 
 /// The measures that appear in any row of a breakdown, in report order.

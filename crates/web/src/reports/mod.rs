@@ -59,6 +59,9 @@ pub struct OutputReport {
     pub lines: Vec<Line>,
     /// Per service unit (key: unit id).
     pub by_unit: Vec<BreakdownRow>,
+    /// Per service unit and month (key: `<unit id>/YYYY-MM`): each month of each unit counted
+    /// on its own.
+    pub by_unit_month: Vec<BreakdownRow>,
     /// Activities per domain (key: domain code).
     pub by_domain: Vec<BreakdownRow>,
     /// Cases by their clients' categories and activities by their first target category (key:
@@ -202,12 +205,40 @@ pub async fn output_report(store: &dyn Storage, r: &Resolved) -> Result<OutputRe
     }
     let hours = store.hour_facts(org, units, from, to).await?;
     let unit_ids: BTreeSet<UnitId> = hours.iter().map(|h| h.unit_id).collect();
-    for u in unit_ids {
-        let mine: Vec<_> = hours.iter().filter(|h| h.unit_id == u).cloned().collect();
+    for u in &unit_ids {
+        let mine: Vec<_> = hours.iter().filter(|h| h.unit_id == *u).cloned().collect();
         let v = shegong_domain::volunteers::report(&mine, from, to);
         by_unit.entry(u.to_string()).or_default().set(Measure::VolunteerHours, v.hours);
     }
-    for row in count_hotline(&store.hotline_facts(org, units, from, to).await?, HotlineGrouping::Point).rows {
+    let calls = store.hotline_facts(org, units, from, to).await?;
+
+    // Per unit and month: activities from the rollups, the rest from the same facts.
+    let mut by_unit_month: BTreeMap<String, Figures> = BTreeMap::new();
+    for (k, a) in activity_lines(&store.activity_counts(org, units, from, to, CountGrain::UnitMonth).await?) {
+        by_unit_month.entry(k).or_default().values.extend(a.values);
+    }
+    for (month, first, last) in months(from, to) {
+        for (u, c) in count_cases(&case_facts, first, last, CaseGrouping::Unit).rows {
+            by_unit_month.entry(format!("{u}/{month}")).or_default().set(Measure::CasesServed, c.served as f64);
+        }
+        for u in &unit_ids {
+            let mine: Vec<_> = hours.iter().filter(|h| h.unit_id == *u).cloned().collect();
+            let v = shegong_domain::volunteers::report(&mine, first, last);
+            if v.hours > 0.0 {
+                by_unit_month.entry(format!("{u}/{month}")).or_default().set(Measure::VolunteerHours, v.hours);
+            }
+        }
+        let mut per_unit: BTreeMap<UnitId, u64> = BTreeMap::new();
+        for c in calls.calls.iter().filter(|c| (first..=last).contains(&c.day)) {
+            *per_unit.entry(c.unit_id).or_default() += 1;
+        }
+        for (u, n) in per_unit {
+            by_unit_month.entry(format!("{u}/{month}")).or_default().set(Measure::HotlineCalls, n as f64);
+        }
+    }
+    by_unit_month.retain(|_, f| f.values.iter().any(|(_, v)| *v != 0.0));
+
+    for row in count_hotline(&calls, HotlineGrouping::Point).rows {
         let f = by_unit.entry(row.key).or_default();
         f.set(Measure::HotlineCalls, row.calls as f64);
         f.set(Measure::HotlineCallers, row.unique_callers as f64);
@@ -242,6 +273,7 @@ pub async fn output_report(store: &dyn Storage, r: &Resolved) -> Result<OutputRe
         small_cells_hidden: r.suppress,
         lines: lines(&total, r.suppress),
         by_unit: rows(by_unit, |_| r.suppress),
+        by_unit_month: rows(by_unit_month, |_| r.suppress),
         by_domain: rows(by_domain, |_| r.suppress),
         by_category: rows(by_category, |k| r.suppress || (r.hide_sensitive && sensitive(k))),
         rules: RULES.to_string(),
