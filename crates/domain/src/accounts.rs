@@ -77,6 +77,12 @@ impl Role {
                 ConfigureVolunteers,
                 ViewLending,
                 ManageLending,
+                ViewAssistance,
+                EditAssistance,
+                ViewDonations,
+                ManageDonations,
+                ConfirmAdjustments,
+                ViewAssistanceReports,
             ],
             Role::Supervisor => &[
                 ViewUnits,
@@ -98,6 +104,13 @@ impl Role {
                 ViewLending,
                 LendToys,
                 ManageLending,
+                ViewAssistance,
+                EditAssistance,
+                DeliverAssistance,
+                ViewDonations,
+                ManageDonations,
+                ConfirmAdjustments,
+                ViewAssistanceReports,
             ],
             Role::SocialWorker | Role::WelfareWorker => &[
                 ViewUnits,
@@ -115,19 +128,28 @@ impl Role {
                 ViewLending,
                 LendToys,
                 ManageLending,
+                ViewAssistance,
+                EditAssistance,
+                DeliverAssistance,
+                ViewDonations,
+                ManageDonations,
+                ViewAssistanceReports,
             ],
-            // Hotline operators look callers up, register new ones and log calls.
-            Role::HotlineOperator => &[ViewUnits, ViewClients, EditClients, ViewHotline, LogCalls],
+            // Hotline operators look callers up, register new ones and log calls; a call or a
+            // check-in can become an assistance request in one step.
+            Role::HotlineOperator => &[ViewUnits, ViewClients, EditClients, ViewHotline, LogCalls, ViewAssistance, EditAssistance],
             // Peer supporters and volunteers help run groups: they see the session lists they
             // take attendance for, not the registry or case files. Trained volunteers staff
             // hotline shifts: they log calls but read no one's call history. They see their own
             // duties and hours, and the minimum about the people they serve. Trained community
             // assistants run toy-library counters: they lend and take back toys for member
-            // households, without the registry or case files.
+            // households, without the registry or case files. Trained volunteers deliver the
+            // assistance requests dispatched to them, seeing only what the delivery needs.
             Role::PeerSupporter | Role::Volunteer => {
-                &[ViewUnits, ViewActivities, RecordAttendance, LogCalls, ServeDuties, ViewLending, LendToys]
+                &[ViewUnits, ViewActivities, RecordAttendance, LogCalls, ServeDuties, ViewLending, LendToys, DeliverAssistance]
             }
-            Role::FunderViewer => &[ViewUnits],
+            // Funders read aggregated figures, never a person.
+            Role::FunderViewer => &[ViewUnits, ViewAssistanceReports],
         }
     }
 }
@@ -194,6 +216,22 @@ pub enum Permission {
     /// Catalogue toys (photos, labels), enrol member households, resolve the repair queue, and
     /// (agency-wide) set membership types, points rules and rewards.
     ManageLending,
+    /// See the unit's assistance requests (household, need, steps, proof).
+    ViewAssistance,
+    /// Take assistance requests (from a call, case, check-in or walk-in), dispatch them, follow
+    /// them up, and (agency-wide) set the list of needs.
+    EditAssistance,
+    /// Deliver a request dispatched to oneself: on the way, delivered with proof, or failed.
+    DeliverAssistance,
+    /// See donors, donations, receipts, stock and distributions of the unit.
+    ViewDonations,
+    /// Record donors and donations, transfer and distribute stock, propose adjustments, record
+    /// cash spent.
+    ManageDonations,
+    /// Confirm (or reject) a stock adjustment someone else proposed.
+    ConfirmAdjustments,
+    /// Read the aggregated assistance and donation reports (no personal data).
+    ViewAssistanceReports,
 }
 
 /// Where a permission is asked for.
