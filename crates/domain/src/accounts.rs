@@ -79,6 +79,7 @@ impl Role {
                 ManageLending,
                 ViewAssistance,
                 EditAssistance,
+                DeliverAssistance,
                 ViewDonations,
                 ManageDonations,
                 ConfirmAdjustments,

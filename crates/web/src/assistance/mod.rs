@@ -27,9 +27,7 @@ use shegong_domain::DomainError;
 pub const LIST_LIMIT: u64 = 500;
 
 pub async fn settings(state: &AppState, ctx: &Ctx) -> AppResult<AssistanceSettings> {
-    if !ctx.can(Permission::ViewAssistance, Scope::AnyUnit) && !ctx.can(Permission::DeliverAssistance, Scope::AnyUnit) {
-        return Err(DomainError::Forbidden.into());
-    }
+    ctx.require(Permission::ViewAssistance, Scope::AnyUnit)?;
     Ok(state.store.assistance_settings(ctx.user.org_id).await?)
 }
 

@@ -452,14 +452,20 @@ pub async fn propose(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, Ht
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DecisionForm {
+    decision: String,
+}
+
 pub async fn decide(
     State(state): State<AppState>,
     rc: RequestCtx,
     ctx: Ctx,
     Path(id): Path<AdjustmentId>,
-    HtmlForm(f): HtmlForm<DecisionInput>,
+    HtmlForm(f): HtmlForm<DecisionForm>,
 ) -> AppResult<Response> {
-    match svc::decide(&state, &ctx, id, &f).await {
+    match svc::decide(&state, &ctx, id, &DecisionInput { decision: f.decision }).await {
         Ok(_) => Ok(Redirect::to("/donations/stock?notice=decided").into_response()),
         Err(AppError::Domain(DomainError::Invalid(errors))) => stock_view(&state, &rc, &ctx, None, errors).await,
         Err(e) => Err(e),
