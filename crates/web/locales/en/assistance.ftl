@@ -192,3 +192,6 @@ field-error-same-unit = Choose a different unit.
 field-error-in-future = This date is in the future.
 field-error-not-cash = This is not a cash donation.
 field-error-email-format = Enter an email address like name@example.org.
+assist-from-case = Assistance request
+assist-from-check-in = Assistance request
+hotline-check-ins-today = Today's check-in calls

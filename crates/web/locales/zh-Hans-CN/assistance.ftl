@@ -192,3 +192,6 @@ field-error-same-unit = 请选择另一个服务点。
 field-error-in-future = 日期不能晚于今天。
 field-error-not-cash = 这不是现金捐赠。
 field-error-email-format = 请输入电子邮箱，例如 name@example.org。
+assist-from-case = 紧急援助申请
+assist-from-check-in = 申请紧急援助
+hotline-check-ins-today = 今日电话关怀

@@ -192,3 +192,6 @@ field-error-same-unit = 請選擇另一個服務單位。
 field-error-in-future = 日期不能在將來。
 field-error-not-cash = 這不是現金捐款。
 field-error-email-format = 請輸入電郵地址，例如 name@example.org。
+assist-from-case = 緊急援助申請
+assist-from-check-in = 申請緊急援助
+hotline-check-ins-today = 今日電話慰問
