@@ -360,3 +360,20 @@ async fn an_adjustment_moves_stock_only_when_a_second_person_confirms_it(app: Te
     let r = ok(sw.get("/api/v1/donations/report").await, 200).await;
     assert_eq!((r["cash_received_cents"].as_i64(), r["cash_spent_cents"].as_i64()), (Some(100_000), Some(60_000)));
 }
+
+#[db_test]
+async fn the_demo_shows_donations_stock_and_a_delivered_request(db: shegong_testkit::TestDb) {
+    use shegong_domain::ports::{AssistanceRepo, RequestQuery, UnitsRepo};
+    let store = &db.store;
+    assert!(shegong_web::demo::seed_if_empty(store).await.unwrap());
+    shegong_web::demo::seed_demo_clients(store, 60, 7).await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    let n = shegong_web::demo::assistance::seed_demo_assistance(store, today).await.unwrap();
+    assert_eq!(n, 3);
+    let org = store.list_agencies().await.unwrap()[0].id;
+    let requests = store.list_requests(org, &RequestQuery { limit: 10, ..Default::default() }).await.unwrap();
+    assert!(requests.iter().any(|r| r.status.as_str() == "delivered"), "one request was delivered");
+    let stock = store.stock(org, None).await.unwrap();
+    assert!(stock.iter().any(|l| l.quantity == 195), "five boxes of masks went out: {stock:?}");
+    assert!(store.stock_mismatches(org).await.unwrap().is_empty());
+}

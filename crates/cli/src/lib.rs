@@ -215,9 +215,10 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
                 let activities = shegong_web::demo::activities::seed_demo_activities(&store, 2026, today).await?;
                 let volunteers = shegong_web::demo::volunteers::seed_demo_volunteers(&store, today).await?;
                 let toys = shegong_web::demo::lending::seed_demo_lending(&store, today).await?;
+                let requests = shegong_web::demo::assistance::seed_demo_assistance(&store, today).await?;
                 print_demo_logins();
                 println!(
-                    "{n} synthetic clients, {cases} cases, {activities} activities, {volunteers} volunteers and {toys} toys registered (invented people, for trying things out)"
+                    "{n} synthetic clients, {cases} cases, {activities} activities, {volunteers} volunteers, {toys} toys and {requests} assistance requests registered (invented people, for trying things out)"
                 );
             }
             serve(settings, store, clock).await?;
