@@ -204,6 +204,8 @@ pub struct NoticeQuery {
     notice: Option<String>,
 }
 
+// The page's two forms, each with what was typed and its errors.
+#[allow(clippy::too_many_arguments)]
 async fn list_view(
     state: &AppState,
     rc: &RequestCtx,
