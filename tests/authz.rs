@@ -9,18 +9,22 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use shegong_domain::accounts::{Actor, Grant, Grants, Permission, Role, Scope};
 use shegong_domain::activities::{ActivityInput, SessionInput};
+use shegong_domain::assistance::{DeliveryInput, RequestInput};
 use shegong_domain::cases::{
     Case, CaseChange, CaseDetailsInput, CaseInput, ClosingReason, Goal, NoteFields, ReferralDirection, ReferralFields, TaskFields,
 };
 use shegong_domain::clients::{Client as ClientRecord, ClientFilter, ClientInput, ConsentInput, HouseholdInput, MemberInput};
 use shegong_domain::clock::Clock;
+use shegong_domain::donations::{DonationInput, DonorInput, ItemInput};
 use shegong_domain::hotline::{default_topics, Call, CallInput, ScheduleInput};
 use shegong_domain::ids::{
-    ActivityId, CaseId, ClientId, CourseId, DutyId, HouseholdId, MemberId, SessionId, ToyId, UnitId, UserId, VolunteerId,
+    ActivityId, AssistanceRequestId, CaseId, ClientId, CourseId, DonationId, DonationItemId, DonorId, DutyId, HouseholdId, MemberId,
+    SessionId, ToyId, UnitId, UserId, VolunteerId,
 };
 use shegong_domain::lending::{Condition, Loan, Member, MemberFields, ReturnFields, Reward, Toy, ToyInput};
 use shegong_domain::ports::{
-    AccountsRepo, ActivitiesRepo, AuditRepo, CasesRepo, ClientsRepo, HotlineRepo, LendingRepo, ReportsRepo, UnitsRepo, VolunteersRepo,
+    AccountsRepo, ActivitiesRepo, AssistanceRepo, AuditRepo, CasesRepo, ClientsRepo, DonationsRepo, HotlineRepo, LendingRepo, ReportsRepo,
+    UnitsRepo, VolunteersRepo,
 };
 use shegong_domain::reports::TargetInput;
 use shegong_domain::volunteers::{CourseInput, DutyInput, HourSource, HoursInput, LinkClaim, SignUpVia, VolunteerInput};
@@ -129,6 +133,21 @@ enum On {
     FamilyCard,
     /// A yearly output target of that unit (version 1), made for this call only.
     NewTarget(Unit),
+    /// A pending assistance request for the test's household of that unit, made for this call only.
+    NewRequest(Unit),
+    /// A request of that unit made for this call only and dispatched to the caller when the
+    /// caller may deliver there, else to the admin.
+    DispatchedRequest(Unit),
+    /// A request of that unit made for this call only, dispatched to the admin, with a proof photo.
+    PhotoRequest(Unit),
+    /// A request of that unit made for this call only, delivered.
+    DeliveredRequest(Unit),
+    /// The test's donation of masks received at that unit.
+    Donation(Unit),
+    /// A cash donation received at that unit, made for this call only.
+    CashDonation(Unit),
+    /// A stock adjustment (+1) at that unit proposed by the other account, made for this call only.
+    NewAdjustment(Unit),
 }
 
 /// The unit a record belongs to.
@@ -179,6 +198,13 @@ impl On {
             | On::NewTransfer(u)
             | On::NewRepair(u)
             | On::NewTarget(u) => Some(u),
+            On::NewRequest(u)
+            | On::DispatchedRequest(u)
+            | On::PhotoRequest(u)
+            | On::DeliveredRequest(u)
+            | On::Donation(u)
+            | On::CashDonation(u)
+            | On::NewAdjustment(u) => Some(u),
             On::Link | On::NewLink => Some(Unit::A),
             On::Course => None,
             On::Nothing | On::OtherAccount | On::OwnToken | On::File | On::FamilyCard => None,
@@ -253,11 +279,19 @@ const LENDERS: &[Role] = &[Role::Supervisor, Role::SocialWorker, Role::WelfareWo
 /// `ManageLending` in unit A: who catalogues toys, enrols households and resolves repairs.
 const LENDING_MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker];
 
-/// `ViewReports`: the practice staff of unit A, and the agency-wide admin and funder (who sees
-/// aggregates only).
+/// `ViewReports` and `ViewAssistanceReports`: the practice staff of unit A, and the agency-wide
+/// admin and funder (who sees aggregates only).
 const REPORT_READERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::FunderViewer];
 /// `ManageTargets` in unit A.
 const TARGET_MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor];
+/// `ViewAssistance` and `EditAssistance`: practice staff and hotline operators of unit A, and the admin.
+const ASSIST_STAFF: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::HotlineOperator];
+/// `DeliverAssistance` in unit A: staff and trained volunteers (the admin agency-wide).
+const DELIVERERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::PeerSupporter, Role::Volunteer];
+/// `ViewDonations` and `ManageDonations` in unit A.
+const DONATION_STAFF: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker];
+/// `ConfirmAdjustments` in unit A.
+const CONFIRMERS: &[Role] = &[Role::Admin, Role::Supervisor];
 
 /// What a call sends. Every write sends a valid body, except where noted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -479,6 +513,36 @@ enum Body {
     TargetEditJson,
     /// No body; `?version=1`.
     VersionQuery,
+    /// A new assistance request for the test's household of the unit of `On`, with consent.
+    RequestForm,
+    RequestJson,
+    /// Dispatch to the admin (who may deliver anywhere).
+    DispatchForm,
+    DispatchJson,
+    /// Delivered, confirmed by the recipient.
+    DeliveryForm,
+    DeliveryJson,
+    FollowUpForm,
+    FollowUpJson,
+    /// The agency's list of needs as it is.
+    AssistanceSettingsJson,
+    DonorForm,
+    DonorJson,
+    /// One box of masks from the test's donor of the unit, received at the unit of `On`.
+    DonationForm,
+    DonationJson,
+    /// One unit of the currency spent.
+    SpendJson,
+    /// One box of the unit's donated masks, to the other unit.
+    StockTransferForm,
+    StockTransferJson,
+    /// One box of the unit's donated masks to the test's household of the unit.
+    DistributionJson,
+    /// +1 box of the unit's donated masks.
+    AdjustmentForm,
+    AdjustmentJson,
+    DecisionForm,
+    DecisionJson,
 }
 
 impl Body {
@@ -508,6 +572,9 @@ use Permission::{
     AnonymiseClients, ApproveCases, ConfigureCases, ConfigureVolunteers, EditActivities, EditCases, EditClients, LogCalls, ManageClients,
     ManageHotline, ManageUnits, ManageUsers, ManageVolunteers, RecordAttendance, ServeDuties, ViewActivities, ViewAudit, ViewCases,
     ViewClients, ViewHotline, ViewUnits, ViewVolunteers,
+};
+use Permission::{
+    ConfirmAdjustments, DeliverAssistance, EditAssistance, ManageDonations, ViewAssistance, ViewAssistanceReports, ViewDonations,
 };
 use Permission::{LendToys, ManageLending, ViewLending};
 use Permission::{ManageTargets, ViewReports};
@@ -985,6 +1052,75 @@ row("GET", "/api/v1/cases", On::Nothing, Body::None, Need::Perm(ViewCases, At::A
     row("DELETE", "/api/v1/reports/targets/{id}", On::NewTarget(Unit::A), Body::VersionQuery, Need::Perm(ManageTargets, At::ThatUnit), Who::Roles(TARGET_MANAGERS), None),
     row("DELETE", "/api/v1/reports/targets/{id}", On::NewTarget(Unit::B), Body::VersionQuery, Need::Perm(ManageTargets, At::ThatUnit), Who::Roles(ADMIN), None),
     row("GET", "/api/v1/reports/achievement", On::Nothing, Body::None, Need::Perm(ViewReports, At::AnyUnit), Who::Roles(REPORT_READERS), Some("\"rows\"")),
+    // ---- assistance ----
+    row("GET", "/assistance", On::Nothing, Body::None, Need::Perm(ViewAssistance, At::AnyUnit), Who::Roles(ASSIST_STAFF), Some("request-form")),
+    row("POST", "/assistance/requests", On::CallersUnit, Body::RequestForm, Need::Perm(EditAssistance, At::ThatUnit), Who::Roles(ASSIST_STAFF), None),
+    row("POST", "/assistance/requests", On::OtherUnit, Body::RequestForm, Need::Perm(EditAssistance, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/assistance/requests/{id}", On::NewRequest(Unit::A), Body::None, Need::Perm(ViewAssistance, At::ThatUnit), Who::Roles(ASSIST_STAFF), Some("Authz-A household")),
+    row("GET", "/assistance/requests/{id}", On::NewRequest(Unit::B), Body::None, Need::Perm(ViewAssistance, At::ThatUnit), Who::Roles(ADMIN), Some("Authz-B household")),
+    row("POST", "/assistance/requests/{id}/dispatch", On::NewRequest(Unit::A), Body::DispatchForm, Need::Perm(EditAssistance, At::ThatUnit), Who::Roles(ASSIST_STAFF), None),
+    row("POST", "/assistance/requests/{id}/dispatch", On::NewRequest(Unit::B), Body::DispatchForm, Need::Perm(EditAssistance, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/assistance/requests/{id}/delivery", On::DispatchedRequest(Unit::A), Body::DeliveryForm, Need::Perm(DeliverAssistance, At::ThatUnit), Who::Roles(DELIVERERS), None),
+    row("POST", "/assistance/requests/{id}/delivery", On::DispatchedRequest(Unit::B), Body::DeliveryForm, Need::Perm(DeliverAssistance, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/assistance/requests/{id}/follow-up", On::DeliveredRequest(Unit::A), Body::FollowUpForm, Need::Perm(EditAssistance, At::ThatUnit), Who::Roles(ASSIST_STAFF), None),
+    row("POST", "/assistance/requests/{id}/follow-up", On::DeliveredRequest(Unit::B), Body::FollowUpForm, Need::Perm(EditAssistance, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/assistance/mine", On::Nothing, Body::None, Need::Perm(DeliverAssistance, At::AnyUnit), Who::Roles(DELIVERERS), Some("deliveries")),
+    row("GET", "/assistance/reports", On::Nothing, Body::None, Need::Perm(ViewAssistanceReports, At::AnyUnit), Who::Roles(REPORT_READERS), Some("report-totals")),
+    row("GET", "/api/v1/assistance/requests", On::Nothing, Body::None, Need::Perm(ViewAssistance, At::AnyUnit), Who::Roles(ASSIST_STAFF), None),
+    row("POST", "/api/v1/assistance/requests", On::CallersUnit, Body::RequestJson, Need::Perm(EditAssistance, At::ThatUnit), Who::Roles(ASSIST_STAFF), None),
+    row("POST", "/api/v1/assistance/requests", On::OtherUnit, Body::RequestJson, Need::Perm(EditAssistance, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/assistance/requests/{id}", On::NewRequest(Unit::A), Body::None, Need::Perm(ViewAssistance, At::ThatUnit), Who::Roles(ASSIST_STAFF), Some("Authz-A household")),
+    row("GET", "/api/v1/assistance/requests/{id}", On::NewRequest(Unit::B), Body::None, Need::Perm(ViewAssistance, At::ThatUnit), Who::Roles(ADMIN), Some("Authz-B household")),
+    row("POST", "/api/v1/assistance/requests/{id}/dispatch", On::NewRequest(Unit::A), Body::DispatchJson, Need::Perm(EditAssistance, At::ThatUnit), Who::Roles(ASSIST_STAFF), None),
+    row("POST", "/api/v1/assistance/requests/{id}/dispatch", On::NewRequest(Unit::B), Body::DispatchJson, Need::Perm(EditAssistance, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/api/v1/assistance/requests/{id}/delivery", On::DispatchedRequest(Unit::A), Body::DeliveryJson, Need::Perm(DeliverAssistance, At::ThatUnit), Who::Roles(DELIVERERS), None),
+    row("POST", "/api/v1/assistance/requests/{id}/delivery", On::DispatchedRequest(Unit::B), Body::DeliveryJson, Need::Perm(DeliverAssistance, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/api/v1/assistance/requests/{id}/follow-up", On::DeliveredRequest(Unit::A), Body::FollowUpJson, Need::Perm(EditAssistance, At::ThatUnit), Who::Roles(ASSIST_STAFF), None),
+    row("POST", "/api/v1/assistance/requests/{id}/follow-up", On::DeliveredRequest(Unit::B), Body::FollowUpJson, Need::Perm(EditAssistance, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/assistance/requests/{id}/photo", On::PhotoRequest(Unit::A), Body::None, Need::Perm(ViewAssistance, At::ThatUnit), Who::Roles(ASSIST_STAFF), None),
+    row("PUT", "/api/v1/assistance/requests/{id}/photo", On::DispatchedRequest(Unit::A), Body::PhotoBytes, Need::Perm(DeliverAssistance, At::ThatUnit), Who::Roles(DELIVERERS), None),
+    row("PUT", "/api/v1/assistance/requests/{id}/photo", On::DispatchedRequest(Unit::B), Body::PhotoBytes, Need::Perm(DeliverAssistance, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/assistance/mine", On::Nothing, Body::None, Need::Perm(DeliverAssistance, At::AnyUnit), Who::Roles(DELIVERERS), None),
+    row("GET", "/api/v1/assistance/report", On::Nothing, Body::None, Need::Perm(ViewAssistanceReports, At::AnyUnit), Who::Roles(REPORT_READERS), Some("\"person_times\"")),
+    row("GET", "/api/v1/assistance/settings", On::Nothing, Body::None, Need::Perm(ViewAssistance, At::AnyUnit), Who::Roles(ASSIST_STAFF), Some("\"needs\"")),
+    row("PUT", "/api/v1/assistance/settings", On::Nothing, Body::AssistanceSettingsJson, Need::Perm(EditAssistance, At::Agency), Who::Roles(ADMIN), None),
+    // ---- donations ----
+    row("GET", "/donations", On::Nothing, Body::None, Need::Perm(ViewDonations, At::AnyUnit), Who::Roles(DONATION_STAFF), Some("Authz-A donor")),
+    row("POST", "/donations", On::CallersUnit, Body::DonationForm, Need::Perm(ManageDonations, At::ThatUnit), Who::Roles(DONATION_STAFF), None),
+    row("POST", "/donations", On::OtherUnit, Body::DonationForm, Need::Perm(ManageDonations, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/donations/donors", On::Nothing, Body::DonorForm, Need::Perm(ManageDonations, At::AnyUnit), Who::Roles(DONATION_STAFF), None),
+    row("GET", "/donations/{id}", On::Donation(Unit::A), Body::None, Need::Perm(ViewDonations, At::ThatUnit), Who::Roles(DONATION_STAFF), Some("Authz-A masks")),
+    row("GET", "/donations/{id}", On::Donation(Unit::B), Body::None, Need::Perm(ViewDonations, At::ThatUnit), Who::Roles(ADMIN), Some("Authz-B masks")),
+    row("GET", "/donations/{id}/receipt", On::Donation(Unit::A), Body::None, Need::Perm(ViewDonations, At::ThatUnit), Who::Roles(DONATION_STAFF), Some("receipt-no")),
+    row("GET", "/donations/{id}/receipt", On::Donation(Unit::B), Body::None, Need::Perm(ViewDonations, At::ThatUnit), Who::Roles(ADMIN), Some("receipt-no")),
+    row("GET", "/donations/stock", On::Nothing, Body::None, Need::Perm(ViewDonations, At::AnyUnit), Who::Roles(DONATION_STAFF), Some("Authz-A masks")),
+    row("POST", "/donations/transfers", On::CallersUnit, Body::StockTransferForm, Need::Perm(ManageDonations, At::ThatUnit), Who::Roles(DONATION_STAFF), None),
+    row("POST", "/donations/transfers", On::OtherUnit, Body::StockTransferForm, Need::Perm(ManageDonations, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/donations/adjustments", On::CallersUnit, Body::AdjustmentForm, Need::Perm(ManageDonations, At::ThatUnit), Who::Roles(DONATION_STAFF), None),
+    row("POST", "/donations/adjustments", On::OtherUnit, Body::AdjustmentForm, Need::Perm(ManageDonations, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/donations/adjustments/{id}/decision", On::NewAdjustment(Unit::A), Body::DecisionForm, Need::Perm(ConfirmAdjustments, At::ThatUnit), Who::Roles(CONFIRMERS), None),
+    row("POST", "/donations/adjustments/{id}/decision", On::NewAdjustment(Unit::B), Body::DecisionForm, Need::Perm(ConfirmAdjustments, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/donations/reports", On::Nothing, Body::None, Need::Perm(ViewAssistanceReports, At::AnyUnit), Who::Roles(REPORT_READERS), Some("report-totals")),
+    row("GET", "/api/v1/donations/donors", On::Nothing, Body::None, Need::Perm(ViewDonations, At::AnyUnit), Who::Roles(DONATION_STAFF), Some("Authz-A donor")),
+    row("POST", "/api/v1/donations/donors", On::Nothing, Body::DonorJson, Need::Perm(ManageDonations, At::AnyUnit), Who::Roles(DONATION_STAFF), None),
+    row("GET", "/api/v1/donations", On::Nothing, Body::None, Need::Perm(ViewDonations, At::AnyUnit), Who::Roles(DONATION_STAFF), None),
+    row("POST", "/api/v1/donations", On::CallersUnit, Body::DonationJson, Need::Perm(ManageDonations, At::ThatUnit), Who::Roles(DONATION_STAFF), None),
+    row("POST", "/api/v1/donations", On::OtherUnit, Body::DonationJson, Need::Perm(ManageDonations, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/donations/{id}", On::Donation(Unit::A), Body::None, Need::Perm(ViewDonations, At::ThatUnit), Who::Roles(DONATION_STAFF), Some("Authz-A masks")),
+    row("GET", "/api/v1/donations/{id}", On::Donation(Unit::B), Body::None, Need::Perm(ViewDonations, At::ThatUnit), Who::Roles(ADMIN), Some("Authz-B masks")),
+    row("POST", "/api/v1/donations/{id}/spending", On::CashDonation(Unit::A), Body::SpendJson, Need::Perm(ManageDonations, At::ThatUnit), Who::Roles(DONATION_STAFF), None),
+    row("POST", "/api/v1/donations/{id}/spending", On::CashDonation(Unit::B), Body::SpendJson, Need::Perm(ManageDonations, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/donations/stock", On::Nothing, Body::None, Need::Perm(ViewDonations, At::AnyUnit), Who::Roles(DONATION_STAFF), Some("Authz-A masks")),
+    row("POST", "/api/v1/donations/transfers", On::CallersUnit, Body::StockTransferJson, Need::Perm(ManageDonations, At::ThatUnit), Who::Roles(DONATION_STAFF), None),
+    row("POST", "/api/v1/donations/transfers", On::OtherUnit, Body::StockTransferJson, Need::Perm(ManageDonations, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/api/v1/donations/distributions", On::CallersUnit, Body::DistributionJson, Need::Perm(ManageDonations, At::ThatUnit), Who::Roles(DONATION_STAFF), None),
+    row("POST", "/api/v1/donations/distributions", On::OtherUnit, Body::DistributionJson, Need::Perm(ManageDonations, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/donations/adjustments", On::Nothing, Body::None, Need::Perm(ViewDonations, At::AnyUnit), Who::Roles(DONATION_STAFF), None),
+    row("POST", "/api/v1/donations/adjustments", On::CallersUnit, Body::AdjustmentJson, Need::Perm(ManageDonations, At::ThatUnit), Who::Roles(DONATION_STAFF), None),
+    row("POST", "/api/v1/donations/adjustments", On::OtherUnit, Body::AdjustmentJson, Need::Perm(ManageDonations, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/api/v1/donations/adjustments/{id}/decision", On::NewAdjustment(Unit::A), Body::DecisionJson, Need::Perm(ConfirmAdjustments, At::ThatUnit), Who::Roles(CONFIRMERS), None),
+    row("POST", "/api/v1/donations/adjustments/{id}/decision", On::NewAdjustment(Unit::B), Body::DecisionJson, Need::Perm(ConfirmAdjustments, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/donations/report", On::Nothing, Body::None, Need::Perm(ViewAssistanceReports, At::AnyUnit), Who::Roles(REPORT_READERS), Some("\"households_reached\"")),
     row("GET", "/api/v1/openapi.json", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"openapi\"")),
     // ---- operations ----
     row("GET", "/healthz", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"status\"")),
@@ -1091,6 +1227,10 @@ struct Records {
     toy: ToyId,
     /// The household as a toy-library member of the unit.
     member: MemberId,
+    /// `Authz-{letter} donor` and its donation of masks received at the unit, with its item.
+    donor: DonorId,
+    donation: DonationId,
+    item: DonationItemId,
 }
 
 async fn new_token(c: &Client, name: &str) -> (String, String) {
@@ -1163,6 +1303,24 @@ async fn records(app: &TestApp, unit: UnitId, letter: &str, phone: &str) -> Reco
     store.set_toy_photo(&admin, toy.id, "image/webp", WEBP.as_bytes()).await.unwrap();
     let member = MemberFields { household_id: household.id, unit_id: unit, membership: "standard".into() };
     let member = store.enrol_member(&admin, &member, today(app)).await.unwrap().id;
+    let donor = DonorInput { name: format!("Authz-{letter} donor"), kind: "company".into(), ..Default::default() };
+    let donor = store.create_donor(&admin, &donor.validate().unwrap()).await.unwrap().id;
+    let gift = DonationInput {
+        donor_id: Some(donor),
+        unit_id: Some(unit),
+        kind: "in_kind".into(),
+        items: vec![ItemInput {
+            name: format!("Authz-{letter} masks"),
+            category: "masks".into(),
+            uom: "box".into(),
+            quantity: 1_000_000,
+            value_per_unit: "1".into(),
+            basis: "invoice".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let gift = store.record_donation(&admin, &gift.validate(today(app)).unwrap()).await.unwrap();
     Records {
         activity,
         session,
@@ -1176,6 +1334,9 @@ async fn records(app: &TestApp, unit: UnitId, letter: &str, phone: &str) -> Reco
         duty,
         toy: toy.id,
         member,
+        donor,
+        donation: gift.id,
+        item: gift.items[0].id,
     }
 }
 
@@ -1341,6 +1502,20 @@ impl Fx<'_> {
     async fn fresh_client(&self, u: Unit) -> ClientRecord {
         let n = self.next();
         register(self.app, self.unit_id(u), &format!("Zed fresh {n}"), &format!("5{n:07}"), "").await
+    }
+
+    /// A pending assistance request for the test's household of the unit.
+    async fn fresh_request(&self, u: Unit) -> AssistanceRequestId {
+        let input = RequestInput {
+            unit_id: Some(self.unit_id(u)),
+            household_id: Some(self.records[&u].household),
+            persons: Some(2),
+            need: "masks".into(),
+            consent: true,
+            ..Default::default()
+        };
+        let f = input.validate(&shegong_domain::assistance::default_settings()).unwrap();
+        self.app.store().create_request(&self.admin, &f, today(self.app)).await.unwrap().id
     }
 
     async fn client(&self, id: ClientId) -> ClientRecord {
@@ -1562,6 +1737,55 @@ impl Fx<'_> {
                     ..Default::default()
                 };
                 Some(store.create_target(&self.admin, &input.validate().unwrap()).await.unwrap().id.to_string())
+            }
+            On::NewRequest(u) => Some(self.fresh_request(u).await.to_string()),
+            On::DispatchedRequest(u) => {
+                let id = self.fresh_request(u).await;
+                let to = match caller {
+                    Caller::Role(r)
+                        if seeded_grants(r, seeded.unit_a.id).allows(Permission::DeliverAssistance, Scope::Unit(self.unit_id(u))) =>
+                    {
+                        seeded.user(r).id
+                    }
+                    _ => seeded.user(Role::Admin).id,
+                };
+                store.dispatch_request(&self.admin, id, to).await.unwrap();
+                Some(id.to_string())
+            }
+            On::PhotoRequest(u) => {
+                let id = self.fresh_request(u).await;
+                store.dispatch_request(&self.admin, id, seeded.user(Role::Admin).id).await.unwrap();
+                store.set_request_photo(&self.admin, id, "image/webp", WEBP.as_bytes()).await.unwrap();
+                Some(id.to_string())
+            }
+            On::DeliveredRequest(u) => {
+                let id = self.fresh_request(u).await;
+                store.dispatch_request(&self.admin, id, seeded.user(Role::Admin).id).await.unwrap();
+                let f = DeliveryInput {
+                    step: "delivered".into(),
+                    proof: "confirmation".into(),
+                    recipient_name: "Authz".into(),
+                    ..Default::default()
+                };
+                store.delivery_step(&self.admin, id, &f.validate(false).unwrap(), today(self.app)).await.unwrap();
+                Some(id.to_string())
+            }
+            On::Donation(u) => Some(self.records[&u].donation.to_string()),
+            On::CashDonation(u) => {
+                let gift = DonationInput {
+                    donor_id: Some(self.records[&u].donor),
+                    unit_id: Some(self.unit_id(u)),
+                    kind: "cash".into(),
+                    amount: "1000".into(),
+                    method: "cash".into(),
+                    ..Default::default()
+                };
+                Some(store.record_donation(&self.admin, &gift.validate(today(self.app)).unwrap()).await.unwrap().id.to_string())
+            }
+            On::NewAdjustment(u) => {
+                let other = Actor::from(&store.get_user(seeded.org, self.target).await.unwrap());
+                let a = store.propose_adjustment(&other, self.unit_id(u), self.records[&u].item, 1, "Authz count").await.unwrap();
+                Some(a.id.to_string())
             }
             On::FamilyCard => {
                 let token = format!("authz-family-card-{:032}", self.next());
@@ -2149,6 +2373,77 @@ impl Fx<'_> {
             }
             Body::SendForm => form(&[("unit_id", &unit())]),
             Body::SendJson => Payload::Json(json!({"unit_id": unit()})),
+            Body::RequestForm | Body::RequestJson => {
+                let h = self.records[&row.on.unit().unwrap()].household.to_string();
+                if row.body == Body::RequestJson {
+                    return Payload::Json(
+                        json!({"unit_id": unit(), "household_id": h, "need": "food", "consent": true, "detail": format!("Zed {tag} {n}")}),
+                    );
+                }
+                form(&[("unit_id", &unit()), ("household_id", &h), ("need", "food"), ("consent", "yes")])
+            }
+            Body::DispatchForm | Body::DispatchJson => {
+                let to = self.app.seeded.user(Role::Admin).id.to_string();
+                if row.body == Body::DispatchJson {
+                    return Payload::Json(json!({"assignee_id": to}));
+                }
+                form(&[("assignee_id", &to)])
+            }
+            Body::DeliveryForm => form(&[("step", "delivered"), ("proof", "confirmation"), ("recipient_name", "Authz")]),
+            Body::DeliveryJson => Payload::Json(json!({"step": "delivered", "proof": "confirmation", "recipient_name": "Authz"})),
+            Body::FollowUpForm => form(&[("note", "Authz follow-up")]),
+            Body::FollowUpJson => Payload::Json(json!({"note": "Authz follow-up"})),
+            Body::AssistanceSettingsJson => {
+                let s = self.app.store().assistance_settings(self.app.seeded.org).await.unwrap();
+                Payload::Json(serde_json::to_value(s).unwrap())
+            }
+            Body::DonorForm => form(&[("name", &format!("Zed donor {tag} {n}")), ("kind", "individual")]),
+            Body::DonorJson => Payload::Json(json!({"name": format!("Zed donor {tag} {n}"), "kind": "foundation"})),
+            Body::DonationForm | Body::DonationJson => {
+                let d = self.records[&row.on.unit().unwrap()].donor.to_string();
+                if row.body == Body::DonationJson {
+                    return Payload::Json(
+                        json!({"donor_id": d, "unit_id": unit(), "kind": "in_kind", "items": [{"name": "Zed masks", "category": "masks",
+                        "uom": "box", "quantity": 1, "value_per_unit": "1", "basis": "invoice"}]}),
+                    );
+                }
+                form(&[
+                    ("donor_id", &d),
+                    ("unit_id", &unit()),
+                    ("kind", "in_kind"),
+                    ("items[0].name", "Zed masks"),
+                    ("items[0].category", "masks"),
+                    ("items[0].uom", "box"),
+                    ("items[0].quantity", "1"),
+                    ("items[0].value_per_unit", "1"),
+                    ("items[0].basis", "invoice"),
+                ])
+            }
+            Body::SpendJson => Payload::Json(json!({"amount": "1", "purpose": "Authz"})),
+            Body::StockTransferForm | Body::StockTransferJson => {
+                let u = row.on.unit().unwrap();
+                let other = self.unit_id(if u == Unit::A { Unit::B } else { Unit::A }).to_string();
+                let item = self.records[&u].item.to_string();
+                if row.body == Body::StockTransferJson {
+                    return Payload::Json(json!({"from_unit_id": unit(), "to_unit_id": other, "item_id": item, "quantity": 1}));
+                }
+                form(&[("unit_id", &unit()), ("to_unit_id", &other), ("item_id", &item), ("quantity", "1")])
+            }
+            Body::DistributionJson => {
+                let r = &self.records[&row.on.unit().unwrap()];
+                Payload::Json(
+                    json!({"unit_id": unit(), "title": "Authz day", "lines": [{"household_id": r.household, "item_id": r.item, "quantity": 1, "signed": true}]}),
+                )
+            }
+            Body::AdjustmentForm | Body::AdjustmentJson => {
+                let item = self.records[&row.on.unit().unwrap()].item.to_string();
+                if row.body == Body::AdjustmentJson {
+                    return Payload::Json(json!({"unit_id": unit(), "item_id": item, "delta": 1, "reason": "Authz count"}));
+                }
+                form(&[("unit_id", &unit()), ("item_id", &item), ("delta", "1"), ("reason", "Authz count")])
+            }
+            Body::DecisionForm => form(&[("decision", "confirmed")]),
+            Body::DecisionJson => Payload::Json(json!({"decision": "confirmed"})),
             Body::LendingSettingsForm | Body::LendingSettingsJson => {
                 let s = self.app.store().lending_settings(self.app.seeded.org).await.unwrap();
                 if row.body == Body::LendingSettingsJson {
@@ -2617,6 +2912,13 @@ fn markdown_table() -> String {
             On::NewRepair(u) => format!("an open repair item of {}", unit(u)),
             On::FamilyCard => "a family card's private link".to_string(),
             On::NewTarget(u) => format!("a yearly target of {}", unit(u)),
+            On::NewRequest(u) => format!("a pending assistance request of {}", unit(u)),
+            On::DispatchedRequest(u) => format!("an assistance request of {} dispatched to the caller", unit(u)),
+            On::PhotoRequest(u) => format!("a dispatched assistance request of {} with a photo", unit(u)),
+            On::DeliveredRequest(u) => format!("a delivered assistance request of {}", unit(u)),
+            On::Donation(u) => format!("a donation received at {}", unit(u)),
+            On::CashDonation(u) => format!("a cash donation received at {}", unit(u)),
+            On::NewAdjustment(u) => format!("another's stock adjustment at {}", unit(u)),
         };
         let needs = match r.need {
             Need::Nothing => "nothing (public)".to_string(),

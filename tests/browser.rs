@@ -846,3 +846,107 @@ async fn reports_dashboard_and_excel_in_simplified_chinese() {
     assert_eq!(value("小组节数"), Some(Data::Float(2.0)));
     b.close().await;
 }
+
+/// Emergency assistance in English: a social worker records a donation of 100 boxes of masks,
+/// opens an assistance request from today's phone check-in (the household comes over), and
+/// dispatches it to a trained volunteer; the volunteer hands over 30 boxes with the recipient's
+/// confirmation; the stock shows 70 and the donor's report shows one household reached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_donation_of_masks_reaches_a_household_through_a_check_in_request() {
+    use shegong_domain::accounts::Actor;
+    use shegong_domain::clients::{ClientInput, HouseholdInput, MemberInput};
+    use shegong_domain::donations::DonorInput;
+    use shegong_domain::hotline::ScheduleInput;
+    use shegong_domain::ports::{ClientsRepo, DonationsRepo, HotlineRepo};
+    let app = app().await;
+    let Some(b) = Browser::start(&app.base).await else { return };
+    let worker = app.seeded.user(Role::SocialWorker);
+    let volunteer = app.seeded.user(Role::Volunteer);
+    let store = app.store();
+    let actor = Actor::from(worker);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    let unit = app.seeded.unit_a.id;
+    let mut members = Vec::new();
+    let mut head = None;
+    for name in ["何婆婆", "何伯伯"] {
+        let input = ClientInput {
+            unit_id: Some(unit),
+            name_zh: name.into(),
+            phones: vec![format!("9{:07}", members.len() + 1)],
+            ..Default::default()
+        };
+        let c =
+            store.create_client(&actor, &input.validate(today, &store.categories(app.seeded.org).await.unwrap()).unwrap()).await.unwrap();
+        head.get_or_insert(c.id);
+        members.push(MemberInput { client_id: c.id, relationship: if members.is_empty() { "head".into() } else { "spouse".into() } });
+    }
+    let h = HouseholdInput { unit_id: Some(unit), name: "何家".into(), address: "秀茂坪邨秀明樓 1 號".into(), members };
+    store.create_household(&actor, &h.validate().unwrap()).await.unwrap();
+    let donor = DonorInput { name: "Good Neighbour Ltd".into(), kind: "company".into(), ..Default::default() };
+    let donor = store.create_donor(&actor, &donor.validate().unwrap()).await.unwrap();
+    let schedule = ScheduleInput { unit_id: Some(unit), client_id: head, worker_id: Some(worker.id), every_days: 7, first_on: None };
+    store.create_schedule(&actor, &schedule.validate(today).unwrap()).await.unwrap();
+
+    b.sign_in(&worker.username, PASSWORD).await;
+    b.find("#locale-select").await.select_by_value("en").await.unwrap();
+    b.wait_for("html[lang=\"en\"]").await;
+
+    // 100 boxes of masks from the company.
+    b.goto("/donations").await;
+    b.wait_for("#donation-form").await;
+    b.find("#g-donor_id").await.select_by_value(&donor.id.to_string()).await.unwrap();
+    b.fill("#i0-name", "Surgical masks").await;
+    b.find("#i0-category").await.select_by_value("masks").await.unwrap();
+    b.fill("#i0-uom", "box").await;
+    b.fill("#i0-quantity", "100").await;
+    b.fill("#i0-value", "35.50").await;
+    b.find("#i0-basis").await.select_by_value("invoice").await.unwrap();
+    b.find("#donation-form button[type=submit]").await.click().await.unwrap();
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "Donation recorded.");
+    assert_eq!(b.text("h1 code").await, "R000001");
+    b.find("#receipt-link").await.click().await.unwrap();
+    assert!(b.wait_for("#receipt-text").await.text().await.unwrap().contains("Good Neighbour Ltd"));
+    b.screenshot("donation-receipt").await;
+
+    // From today's check-in list on the hotline page, one step to a request.
+    b.goto("/hotline").await;
+    b.wait_for("#check-in-list a.check-in-assistance").await.click().await.unwrap();
+    b.wait_for("#request-form").await;
+    b.find("#r-need").await.select_by_value("masks").await.unwrap();
+    b.find("#r-consent").await.click().await.unwrap();
+    b.find("#request-form button[type=submit]").await.click().await.unwrap();
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "Request taken.");
+    assert!(b.text("h1").await.contains("何家"), "the household came over from the check-in");
+    b.find("#d-assignee_id").await.select_by_value(&volunteer.id.to_string()).await.unwrap();
+    b.find("#dispatch-form button[type=submit]").await.click().await.unwrap();
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "Dispatched.");
+    b.screenshot("assistance-request").await;
+    b.find("form[action=\"/logout\"] button[type=submit]").await.click().await.unwrap();
+
+    // The volunteer delivers 30 boxes, confirmed by the recipient.
+    b.sign_in(&volunteer.username, PASSWORD).await;
+    b.find("#locale-select").await.select_by_value("en").await.unwrap();
+    b.wait_for("html[lang=\"en\"]").await;
+    b.goto("/assistance/mine").await;
+    let card = b.wait_for("#deliveries li").await.text().await.unwrap();
+    assert!(card.contains("何家") && card.contains("秀茂坪邨秀明樓 1 號"), "{card}");
+    b.fill(".deliver-form #v-recipient_name", "何婆婆").await;
+    b.find(".deliver-form #v-item_id option:nth-child(2)").await.click().await.unwrap();
+    b.fill(".deliver-form #v-quantity", "30").await;
+    b.find(".deliver-form button[type=submit]").await.click().await.unwrap();
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "Recorded.");
+    b.screenshot("assistance-delivered").await;
+    b.find("form[action=\"/logout\"] button[type=submit]").await.click().await.unwrap();
+
+    // Stock 100 − 30, and the donor's report.
+    b.sign_in(&worker.username, PASSWORD).await;
+    b.goto("/donations/stock").await;
+    assert_eq!(b.wait_for("#stock td.qty").await.text().await.unwrap(), "70 box");
+    b.goto(&format!("/donations/reports?donor_id={}", donor.id)).await;
+    assert_eq!(b.wait_for("#households-reached").await.text().await.unwrap(), "1");
+    assert_eq!(b.text("#persons-reached").await, "2");
+    let items = b.text("#report-items").await;
+    assert!(items.contains("100") && items.contains("30"), "{items}");
+    b.screenshot("donor-report").await;
+    b.close().await;
+}

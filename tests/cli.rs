@@ -137,6 +137,7 @@ fn migrate_then_create_admin_on_a_new_installation() {
     assert!(out.contains("m20261203_000007_volunteers"), "{out}");
     assert!(out.contains("m20261203_000008_lending"), "{out}");
     assert!(out.contains("m20261207_000010_reports"), "{out}");
+    assert!(out.contains("m20261207_000009_assistance"), "{out}");
     let (_, out) = run(&db, &["migrate"]);
     assert!(out.contains("applied 0 migration"), "{out}");
 

@@ -5,6 +5,7 @@
 mod accounts;
 mod activities;
 mod api;
+mod assistance;
 mod audit;
 mod authz;
 mod browser;

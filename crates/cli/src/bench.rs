@@ -306,8 +306,9 @@ async fn activities(store: &Store, actor: &Actor, sizes: &BenchSizes) -> Result<
     let year_ago = today.checked_sub_months(chrono::Months::new(12)).and_then(|d| d.succ_opt()).unwrap_or(today);
     let three_years = today - chrono::Duration::days(3 * 365);
     let one_unit = units.first().copied().map(|u| vec![u]);
-    let queries: [(&str, Option<&[shegong_domain::ids::UnitId]>, chrono::NaiveDate, CountGrain); 5] = [
+    let queries: [(&str, Option<&[shegong_domain::ids::UnitId]>, chrono::NaiveDate, CountGrain); 6] = [
         ("agency total, last 12 months (the counts page)", None, year_ago, CountGrain::Total),
+        ("by unit and month, last 12 months (the yearly report)", None, year_ago, CountGrain::UnitMonth),
         ("agency total, 3 years", None, three_years, CountGrain::Total),
         ("by unit, 3 years", None, three_years, CountGrain::Unit),
         ("by month, 3 years", None, three_years, CountGrain::Month),

@@ -220,9 +220,10 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
                 let volunteers = shegong_web::demo::volunteers::seed_demo_volunteers(&store, today).await?;
                 let toys = shegong_web::demo::lending::seed_demo_lending(&store, today).await?;
                 shegong_web::demo::reports::seed_demo_targets(&store, today).await?;
+                let requests = shegong_web::demo::assistance::seed_demo_assistance(&store, today).await?;
                 print_demo_logins();
                 println!(
-                    "{n} synthetic clients, {cases} cases, {activities} activities, {volunteers} volunteers and {toys} toys registered (invented people, for trying things out)"
+                    "{n} synthetic clients, {cases} cases, {activities} activities, {volunteers} volunteers, {toys} toys and {requests} assistance requests registered (invented people, for trying things out)"
                 );
             }
             serve(settings, store, clock).await?;

@@ -79,6 +79,13 @@ impl Role {
                 ManageLending,
                 ViewReports,
                 ManageTargets,
+                ViewAssistance,
+                EditAssistance,
+                DeliverAssistance,
+                ViewDonations,
+                ManageDonations,
+                ConfirmAdjustments,
+                ViewAssistanceReports,
             ],
             Role::Supervisor => &[
                 ViewUnits,
@@ -102,6 +109,13 @@ impl Role {
                 ManageLending,
                 ViewReports,
                 ManageTargets,
+                ViewAssistance,
+                EditAssistance,
+                DeliverAssistance,
+                ViewDonations,
+                ManageDonations,
+                ConfirmAdjustments,
+                ViewAssistanceReports,
             ],
             Role::SocialWorker | Role::WelfareWorker => &[
                 ViewUnits,
@@ -120,20 +134,28 @@ impl Role {
                 LendToys,
                 ManageLending,
                 ViewReports,
+                ViewAssistance,
+                EditAssistance,
+                DeliverAssistance,
+                ViewDonations,
+                ManageDonations,
+                ViewAssistanceReports,
             ],
-            // Hotline operators look callers up, register new ones and log calls.
-            Role::HotlineOperator => &[ViewUnits, ViewClients, EditClients, ViewHotline, LogCalls],
+            // Hotline operators look callers up, register new ones and log calls; a call or a
+            // check-in can become an assistance request in one step.
+            Role::HotlineOperator => &[ViewUnits, ViewClients, EditClients, ViewHotline, LogCalls, ViewAssistance, EditAssistance],
             // Peer supporters and volunteers help run groups: they see the session lists they
             // take attendance for, not the registry or case files. Trained volunteers staff
             // hotline shifts: they log calls but read no one's call history. They see their own
             // duties and hours, and the minimum about the people they serve. Trained community
             // assistants run toy-library counters: they lend and take back toys for member
-            // households, without the registry or case files.
+            // households, without the registry or case files. Trained volunteers deliver the
+            // assistance requests dispatched to them, seeing only what the delivery needs.
             Role::PeerSupporter | Role::Volunteer => {
-                &[ViewUnits, ViewActivities, RecordAttendance, LogCalls, ServeDuties, ViewLending, LendToys]
+                &[ViewUnits, ViewActivities, RecordAttendance, LogCalls, ServeDuties, ViewLending, LendToys, DeliverAssistance]
             }
             // Funders read aggregates only: no record of a person, and small counts hidden.
-            Role::FunderViewer => &[ViewUnits, ViewReports],
+            Role::FunderViewer => &[ViewUnits, ViewReports, ViewAssistanceReports],
         }
     }
 }
@@ -205,6 +227,22 @@ pub enum Permission {
     ViewReports,
     /// Set the yearly output targets of units under funding agreements.
     ManageTargets,
+    /// See the unit's assistance requests (household, need, steps, proof).
+    ViewAssistance,
+    /// Take assistance requests (from a call, case, check-in or walk-in), dispatch them, follow
+    /// them up, and (agency-wide) set the list of needs.
+    EditAssistance,
+    /// Deliver a request dispatched to oneself: on the way, delivered with proof, or failed.
+    DeliverAssistance,
+    /// See donors, donations, receipts, stock and distributions of the unit.
+    ViewDonations,
+    /// Record donors and donations, transfer and distribute stock, propose adjustments, record
+    /// cash spent.
+    ManageDonations,
+    /// Confirm (or reject) a stock adjustment someone else proposed.
+    ConfirmAdjustments,
+    /// Read the aggregated assistance and donation reports (no personal data).
+    ViewAssistanceReports,
 }
 
 /// Where a permission is asked for.

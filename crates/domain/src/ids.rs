@@ -189,3 +189,31 @@ id_type!(
     /// A yearly output target of one unit under a funding agreement.
     TargetId
 );
+id_type!(
+    /// An emergency assistance request (緊急援助/紧急援助).
+    AssistanceRequestId
+);
+id_type!(
+    /// A donor or partner (company, foundation, person, government body).
+    DonorId
+);
+id_type!(
+    /// A donation, in kind or cash.
+    DonationId
+);
+id_type!(
+    /// One kind of goods (one lot) of an in-kind donation: the key of the stock.
+    DonationItemId
+);
+id_type!(
+    /// One line of the stock ledger.
+    MovementId
+);
+id_type!(
+    /// A stock adjustment waiting for, or given, a second person's confirmation.
+    AdjustmentId
+);
+id_type!(
+    /// A distribution: a delivery's hand-over or a bulk distribution day.
+    DistributionId
+);

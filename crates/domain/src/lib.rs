@@ -3,10 +3,12 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod assistance;
 pub mod audit;
 pub mod cases;
 pub mod clients;
 pub mod clock;
+pub mod donations;
 pub mod error;
 pub mod hotline;
 pub mod ids;

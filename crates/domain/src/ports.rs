@@ -267,7 +267,18 @@ pub trait SearchIndex: Send + Sync {
 /// Everything the application stores.
 #[async_trait]
 pub trait Storage:
-    UnitsRepo + AccountsRepo + AuditRepo + ClientsRepo + CasesRepo + ActivitiesRepo + HotlineRepo + VolunteersRepo + LendingRepo + ReportsRepo
+    UnitsRepo
+    + AccountsRepo
+    + AuditRepo
+    + ClientsRepo
+    + CasesRepo
+    + ActivitiesRepo
+    + HotlineRepo
+    + VolunteersRepo
+    + LendingRepo
+    + AssistanceRepo
+    + DonationsRepo
+    + ReportsRepo
 {
     /// `sqlite` or `postgres`.
     fn backend_name(&self) -> &'static str;
@@ -861,4 +872,159 @@ pub trait ReportsRepo: Send + Sync {
         fields: &crate::reports::TargetFields,
     ) -> Result<crate::reports::Target>;
     async fn delete_target(&self, actor: &Actor, id: crate::ids::TargetId, version: i64) -> Result<()>;
+}
+
+/// Which assistance requests to list.
+#[derive(Clone, Debug, Default)]
+pub struct RequestQuery<'a> {
+    /// Only requests of these units (None: every unit).
+    pub units: Option<&'a [UnitId]>,
+    /// Only requests dispatched to this account.
+    pub assignee: Option<UserId>,
+    /// Only requests not yet delivered or failed.
+    pub open_only: bool,
+    pub limit: u64,
+}
+
+/// Emergency assistance: requests, dispatch, the delivery steps with their proof, follow-up.
+/// Each step is a conditional update on the status read, with its audit row, in one
+/// transaction; a delivery that hands over donated stock writes its ledger lines in the same
+/// transaction (and is refused whole when the stock is short).
+#[async_trait]
+pub trait AssistanceRepo: Send + Sync {
+    async fn assistance_settings(&self, org: OrgId) -> Result<crate::assistance::AssistanceSettings>;
+    async fn save_assistance_settings(&self, actor: &Actor, settings: &crate::assistance::AssistanceSettings) -> Result<()>;
+    /// `fields.persons` is the count to record (the service fills it from the household).
+    async fn create_request(
+        &self,
+        actor: &Actor,
+        fields: &crate::assistance::RequestFields,
+        today: NaiveDate,
+    ) -> Result<crate::assistance::AssistanceRequest>;
+    async fn get_request(&self, org: OrgId, id: crate::ids::AssistanceRequestId) -> Result<crate::assistance::AssistanceRequest>;
+    async fn list_requests(&self, org: OrgId, q: &RequestQuery<'_>) -> Result<Vec<crate::assistance::AssistanceRequest>>;
+    /// Dispatches (or re-dispatches) a pending or assigned request to an account.
+    async fn dispatch_request(
+        &self,
+        actor: &Actor,
+        id: crate::ids::AssistanceRequestId,
+        assignee: UserId,
+    ) -> Result<crate::assistance::AssistanceRequest>;
+    /// On the way, delivered (with proof, and the stock handed over) or failed.
+    async fn delivery_step(
+        &self,
+        actor: &Actor,
+        id: crate::ids::AssistanceRequestId,
+        step: &crate::assistance::DeliveryFields,
+        today: NaiveDate,
+    ) -> Result<crate::assistance::AssistanceRequest>;
+    async fn follow_up_request(
+        &self,
+        actor: &Actor,
+        id: crate::ids::AssistanceRequestId,
+        note: &str,
+    ) -> Result<crate::assistance::AssistanceRequest>;
+    /// Stores the proof-of-delivery photo (checked by its bytes before).
+    async fn set_request_photo(
+        &self,
+        actor: &Actor,
+        id: crate::ids::AssistanceRequestId,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Result<crate::assistance::AssistanceRequest>;
+    async fn request_photo(&self, org: OrgId, id: crate::ids::AssistanceRequestId) -> Result<Option<(String, Vec<u8>)>>;
+    /// The requests of `units` (None: every unit) requested between `from` and `to`, for the reports.
+    async fn assistance_facts(
+        &self,
+        org: OrgId,
+        units: Option<&[UnitId]>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<crate::assistance::RequestFact>>;
+}
+
+/// A stored balance that differs from a replay of the ledger: (unit, item, stored, replayed).
+pub type StockMismatch = (UnitId, crate::ids::DonationItemId, i64, i64);
+
+/// Donors, donations with their receipts, the stock ledger (receipts, transfers,
+/// distributions, confirmed adjustments) and cash spent. A movement writes its ledger line and
+/// changes the (unit, item) balance in the same transaction, and only while the balance stays
+/// at or above zero, so concurrent hand-outs never overdraw.
+#[async_trait]
+pub trait DonationsRepo: Send + Sync {
+    async fn create_donor(&self, actor: &Actor, fields: &crate::donations::DonorFields) -> Result<crate::donations::Donor>;
+    async fn get_donor(&self, org: OrgId, id: crate::ids::DonorId) -> Result<crate::donations::Donor>;
+    async fn list_donors(&self, org: OrgId) -> Result<Vec<crate::donations::Donor>>;
+    /// Records a donation with the agency's next receipt number; goods are received into the
+    /// unit's stock.
+    async fn record_donation(&self, actor: &Actor, fields: &crate::donations::DonationFields) -> Result<crate::donations::Donation>;
+    async fn get_donation(&self, org: OrgId, id: crate::ids::DonationId) -> Result<crate::donations::Donation>;
+    async fn list_donations(
+        &self,
+        org: OrgId,
+        units: Option<&[UnitId]>,
+        donor: Option<crate::ids::DonorId>,
+        limit: u64,
+    ) -> Result<Vec<crate::donations::Donation>>;
+    /// Stock lines of `units` (None: every unit) with something left.
+    async fn stock(&self, org: OrgId, units: Option<&[UnitId]>) -> Result<Vec<crate::donations::StockLine>>;
+    /// Ledger lines, newest first: of one donation, or of `units`.
+    async fn movements(
+        &self,
+        org: OrgId,
+        units: Option<&[UnitId]>,
+        donation: Option<crate::ids::DonationId>,
+        limit: u64,
+    ) -> Result<Vec<crate::donations::Movement>>;
+    async fn transfer_stock(
+        &self,
+        actor: &Actor,
+        from: UnitId,
+        to: UnitId,
+        item: crate::ids::DonationItemId,
+        quantity: i64,
+        today: NaiveDate,
+    ) -> Result<()>;
+    /// A bulk distribution: every line or none. `persons` of each line is filled.
+    async fn distribute(&self, actor: &Actor, fields: &crate::donations::DistributionFields) -> Result<crate::ids::DistributionId>;
+    async fn propose_adjustment(
+        &self,
+        actor: &Actor,
+        unit: UnitId,
+        item: crate::ids::DonationItemId,
+        delta: i64,
+        reason: &str,
+    ) -> Result<crate::donations::Adjustment>;
+    /// A second person confirms (the stock moves) or rejects it.
+    async fn decide_adjustment(
+        &self,
+        actor: &Actor,
+        id: crate::ids::AdjustmentId,
+        confirm: bool,
+        today: NaiveDate,
+    ) -> Result<crate::donations::Adjustment>;
+    async fn get_adjustment(&self, org: OrgId, id: crate::ids::AdjustmentId) -> Result<crate::donations::Adjustment>;
+    async fn adjustments(&self, org: OrgId, units: Option<&[UnitId]>, pending_only: bool) -> Result<Vec<crate::donations::Adjustment>>;
+    /// Records cash spent from a cash donation, never more than is left of it.
+    async fn spend_cash(
+        &self,
+        actor: &Actor,
+        donation: crate::ids::DonationId,
+        amount_cents: i64,
+        purpose: &str,
+        day: NaiveDate,
+    ) -> Result<crate::donations::Donation>;
+    /// Donations, ledger lines and spending of `units` (None: every unit) between `from` and
+    /// `to`, for the reports.
+    async fn donation_facts(
+        &self,
+        org: OrgId,
+        units: Option<&[UnitId]>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<crate::donations::DonationFacts>;
+    /// Balances that differ from a replay of the ledger (empty when all agree).
+    async fn stock_mismatches(&self, org: OrgId) -> Result<Vec<StockMismatch>>;
+    /// Sets every balance to its ledger replay; the number of balances corrected.
+    async fn rebuild_stock(&self, actor: &Actor) -> Result<u64>;
 }

@@ -23,10 +23,12 @@ macro_rules! entity {
 
 mod accounts;
 pub mod activities;
+mod assistance;
 mod audit;
 mod cases;
 mod clients;
 pub mod dialect;
+mod donations;
 mod hotline;
 mod lending;
 mod migrations;

@@ -3,10 +3,12 @@
 pub mod accounts;
 pub mod activities;
 pub mod api;
+pub mod assistance;
 pub mod cases;
 pub mod clients;
 pub mod ctx;
 pub mod demo;
+pub mod donations;
 pub mod error;
 pub mod hotline;
 pub mod html;

@@ -96,6 +96,10 @@ impl Page {
             "my_duties" => (Permission::ServeDuties, Scope::AnyUnit),
             "lending" => (Permission::ViewLending, Scope::AnyUnit),
             "reports" => (Permission::ViewReports, Scope::AnyUnit),
+            "assistance" => (Permission::ViewAssistance, Scope::AnyUnit),
+            "assistance-mine" => (Permission::DeliverAssistance, Scope::AnyUnit),
+            "assistance-reports" => (Permission::ViewAssistanceReports, Scope::AnyUnit),
+            "donations" => (Permission::ViewDonations, Scope::AnyUnit),
             _ => return false,
         };
         u.grants.allows(perm, scope)

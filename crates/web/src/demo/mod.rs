@@ -10,6 +10,7 @@ use shegong_domain::ports::Storage;
 use shegong_domain::units::{Agency, UnitInput};
 
 pub mod activities;
+pub mod assistance;
 pub mod cases;
 pub mod clients;
 pub mod lending;

@@ -44,6 +44,9 @@ struct HotlinePage {
     /// None: the caller does not see the queue (volunteers log calls only).
     queue: Option<Vec<QueueItem>>,
     done_errors: Vec<FieldError>,
+    /// Today's check-in calls (schedule, unit, person), each a step away from an assistance request.
+    check_ins: Vec<(shegong_domain::ids::CheckInScheduleId, shegong_domain::ids::UnitId, String)>,
+    can_request: bool,
 }
 
 impl HotlinePage {
@@ -148,8 +151,19 @@ async fn view(state: &AppState, rc: &RequestCtx, ctx: &Ctx, v: View) -> AppResul
     }
     let matches = if v.looked_up { svc::lookup(state, ctx, &v.form.caller_phone).await? } else { Vec::new() };
     let queue = if ctx.can(Permission::ViewHotline, Scope::AnyUnit) { Some(svc::queue(state, ctx).await?.open) } else { None };
+    let mut check_ins = Vec::new();
+    if ctx.can(Permission::ViewHotline, Scope::AnyUnit) {
+        let list = svc::day_list(state, ctx, &svc::DayListParams { all: true }).await?;
+        for c in list {
+            let name = state.store.get_client(org, c.client_id).await.map(|x| x.display_name()).unwrap_or_default();
+            check_ins.push((c.id, c.unit_id, name));
+        }
+    }
+    let can_request = ctx.can(Permission::EditAssistance, Scope::AnyUnit);
     let invalid = !v.errors.is_empty() || !v.done_errors.is_empty();
     let p = HotlinePage {
+        check_ins,
+        can_request,
         notice: notice(&page, v.notice.as_deref()),
         topics: state.store.hotline_topics(org).await?.into_iter().filter(|t| t.active).collect(),
         escalations: svc::escalations(state, ctx).await?,

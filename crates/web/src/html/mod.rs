@@ -2,10 +2,12 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod assistance;
 pub mod audit;
 pub mod cases;
 pub mod clients;
 pub mod clients_import;
+pub mod donations;
 pub mod home;
 pub mod hotline;
 pub mod lending;
@@ -73,6 +75,8 @@ pub fn router() -> Router<AppState> {
         .merge(volunteers::routes())
         .merge(lending::routes())
         .merge(reports::routes())
+        .merge(assistance::routes())
+        .merge(donations::routes())
 }
 
 /// A url-encoded form (repeated keys allowed) whose rejections become translated errors.

@@ -4,10 +4,12 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod assistance;
 pub mod audit;
 pub mod cases;
 pub mod clients;
 pub mod clients_import;
+pub mod donations;
 pub mod hotline;
 pub mod lending;
 pub mod reports;
@@ -31,7 +33,7 @@ use utoipa_axum::routes;
     info(title = "shegong API", description = "Case, service and statistics platform for community social-work agencies."),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
-    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "cases"), (name = "activities"), (name = "hotline"), (name = "volunteers"), (name = "lending"), (name = "reports"), (name = "audit"))
+    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "cases"), (name = "activities"), (name = "hotline"), (name = "volunteers"), (name = "lending"), (name = "assistance"), (name = "donations"), (name = "reports"), (name = "audit"))
 )]
 struct ApiDoc;
 
@@ -153,7 +155,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(volunteers::certificate))
         .merge(clients_import::router())
         .merge(lending::router())
-        .merge(reports::router());
+        .merge(reports::router())
+        .merge(assistance::router())
+        .merge(donations::router());
     let doc = r.get_openapi().clone();
     r.route("/api/v1/openapi.json", axum::routing::get(move || async move { Json(doc) }))
 }
