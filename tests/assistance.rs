@@ -171,8 +171,19 @@ async fn a_check_in_becomes_a_request_a_volunteer_delivers_masks_and_the_donor_s
     // The assistance report counts the delivery and its person-times.
     let a = ok(sw.get("/api/v1/assistance/report").await, 200).await;
     assert_eq!((a["requests"].as_i64(), a["delivered"].as_i64(), a["person_times"].as_i64()), (Some(1), Some(1), Some(3)));
-    // A funder reads the reports and nothing else.
+    // The agency's output report carries the same figures.
+    let out = ok(sw.get("/api/v1/reports/outputs?period=month&value=2026-03").await, 200).await;
+    let line = |v: &Value, m: &str| v["lines"].as_array().unwrap().iter().find(|l| l["measure"] == m).map(|l| l["figure"].clone()).unwrap();
+    assert_eq!(line(&out, "assistance_requests")["value"], 1.0);
+    assert_eq!(line(&out, "assistance_deliveries")["value"], 1.0);
+    assert_eq!(line(&out, "assistance_person_times")["value"], 3.0);
+    assert_eq!(line(&out, "assistance_households")["value"], 1.0);
+    assert_eq!(line(&out, "in_kind_value_distributed")["value"], 1065.0);
+    // A funder reads the reports and nothing else; one household is a small cell.
     let funder = app.signed_in(Role::FunderViewer).await;
+    let seen = ok(funder.get("/api/v1/reports/outputs?period=month&value=2026-03").await, 200).await;
+    assert_eq!(line(&seen, "assistance_households"), json!({"value": null, "suppressed": true}));
+    assert_eq!(line(&seen, "assistance_person_times")["value"], 3.0);
     ok(funder.get("/api/v1/donations/report").await, 200).await;
     ok(funder.get("/api/v1/assistance/report?format=csv").await, 200).await;
     ok(funder.get("/api/v1/assistance/requests").await, 403).await;

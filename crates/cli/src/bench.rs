@@ -262,6 +262,7 @@ async fn activities(store: &Store, actor: &Actor, sizes: &BenchSizes) -> Result<
         let s = SessionInput { date: today.to_string(), starts_at: "10:00".into(), ends_at: "11:30".into(), venue: String::new() };
         let session = store.add_session(actor, a.id, &s.validate()?).await?;
         let people = store.bulk_person_numbers(org, marks as u32, a.unit_id).await?;
+        store.bulk_enrol(org, a.id, &people).await?;
         sessions.push((session.id, people));
     }
     let t = Instant::now();

@@ -43,6 +43,16 @@ code_enum!(
         CheckIns = "check_ins",
         ToyLoans = "toy_loans",
         LendingHouseholds = "lending_households",
+        AssistanceRequests = "assistance_requests",
+        AssistanceDeliveries = "assistance_deliveries",
+        AssistancePersonTimes = "assistance_person_times",
+        AssistanceHouseholds = "assistance_households",
+        DonationsReceived = "donations_received",
+        InKindValueReceived = "in_kind_value_received",
+        InKindValueDistributed = "in_kind_value_distributed",
+        CashReceived = "cash_received",
+        CashSpent = "cash_spent",
+        DistributionHouseholds = "distribution_households",
     }
 );
 
@@ -58,6 +68,8 @@ impl Measure {
                 | Measure::Volunteers
                 | Measure::HotlineCallers
                 | Measure::LendingHouseholds
+                | Measure::AssistanceHouseholds
+                | Measure::DistributionHouseholds
         )
     }
 
@@ -74,6 +86,16 @@ impl Measure {
             Measure::VolunteerHours | Measure::VolunteerPersonTimes | Measure::Volunteers => "volunteers",
             Measure::HotlineCalls | Measure::HotlineCallers | Measure::HotlineFollowUps | Measure::CheckIns => "hotline",
             Measure::ToyLoans | Measure::LendingHouseholds => "lending",
+            Measure::AssistanceRequests
+            | Measure::AssistanceDeliveries
+            | Measure::AssistancePersonTimes
+            | Measure::AssistanceHouseholds => "assistance",
+            Measure::DonationsReceived
+            | Measure::InKindValueReceived
+            | Measure::InKindValueDistributed
+            | Measure::CashReceived
+            | Measure::CashSpent
+            | Measure::DistributionHouseholds => "donations",
         }
     }
 }
@@ -405,7 +427,9 @@ pub const RULES: &str = "person-times = one attendance of one person at one sess
 whole period and scope, never a sum of sub-periods or sub-units; cases served = open at any time in the period, new = opened in \
 it, closed = closed in it; groups and programmes held = with at least one session held in the period; volunteer hours = approved \
 hours actually served; volunteer person-times = one volunteer at one duty; hotline calls per call, callers distinct; toy loans \
-per loan, households distinct";
+per loan, households distinct; assistance requests by the day requested, deliveries of those delivered, person-times = people in the \
+household reached per delivery; donations by the day received, in-kind value = quantity x value per unit on the recorded basis, \
+amounts in the agency's currency; households reached distinct";
 
 #[cfg(test)]
 mod tests {

@@ -1921,6 +1921,27 @@ impl Store {
         Ok(out)
     }
 
+    /// Puts the given people on an activity's list as enrolled (benchmark set-up).
+    pub async fn bulk_enrol(&self, org: OrgId, activity: ActivityId, people: &[i64]) -> Result<()> {
+        let now = self.now();
+        let txn = crate::dialect::write_txn(&self.db).await.map_err(db_err)?;
+        let rows: Vec<enrolment::ActiveModel> = people
+            .iter()
+            .map(|no| enrolment::ActiveModel {
+                org_id: Set(org.0),
+                activity_id: Set(activity.0),
+                person_no: Set(*no),
+                status: Set(EnrolmentStatus::Enrolled.as_str().into()),
+                position: Set(0),
+                enrolled_at: Set(now),
+            })
+            .collect();
+        for chunk in rows.chunks(1000) {
+            enrolment::Entity::insert_many(chunk.to_vec()).exec(&txn).await.map_err(db_err)?;
+        }
+        txn.commit().await.map_err(db_err)
+    }
+
     /// Writes activities with their sessions, enrolments and attendances in one transaction
     /// (rollups are not touched: call `rebuild_activity_rollups` when done). Returns the rows.
     pub async fn bulk_insert_activities(&self, org: OrgId, batch: &[BulkActivity]) -> Result<u64> {

@@ -167,6 +167,19 @@ pub async fn figures(store: &dyn Storage, org: OrgId, units: Option<&[UnitId]>, 
     let l = count_lending(&loans, &points, from, to, to);
     f.set(Measure::ToyLoans, l.loans as f64);
     f.set(Measure::LendingHouseholds, l.active_households as f64);
+    let a = shegong_domain::assistance::count_assistance(&store.assistance_facts(org, units, from, to).await?, from, to);
+    f.set(Measure::AssistanceRequests, a.requests as f64);
+    f.set(Measure::AssistanceDeliveries, a.delivered as f64);
+    f.set(Measure::AssistancePersonTimes, a.person_times as f64);
+    f.set(Measure::AssistanceHouseholds, a.households_reached as f64);
+    let d = shegong_domain::donations::count_donations(&store.donation_facts(org, units, from, to).await?, from, to);
+    f.set(Measure::DonationsReceived, d.donations as f64);
+    // Money in the currency's main unit (cents are kept exact in the donations capability).
+    f.set(Measure::InKindValueReceived, d.value_received_cents as f64 / 100.0);
+    f.set(Measure::InKindValueDistributed, d.value_distributed_cents as f64 / 100.0);
+    f.set(Measure::CashReceived, d.cash_received_cents as f64 / 100.0);
+    f.set(Measure::CashSpent, d.cash_spent_cents as f64 / 100.0);
+    f.set(Measure::DistributionHouseholds, d.households_reached as f64);
     Ok(f)
 }
 
