@@ -185,3 +185,7 @@ id_type!(
     /// A toy's journey to the unit where a family collects it.
     TransferId
 );
+id_type!(
+    /// A candidate site for a new service point (coverage).
+    SiteId
+);

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cases;
 pub mod clients;
 pub mod clock;
+pub mod coverage;
 pub mod error;
 pub mod hotline;
 pub mod ids;
