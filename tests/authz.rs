@@ -14,13 +14,14 @@ use shegong_domain::cases::{
 };
 use shegong_domain::clients::{Client as ClientRecord, ClientFilter, ClientInput, ConsentInput, HouseholdInput, MemberInput};
 use shegong_domain::clock::Clock;
+use shegong_domain::coverage::SiteInput;
 use shegong_domain::hotline::{default_topics, Call, CallInput, ScheduleInput};
 use shegong_domain::ids::{
     ActivityId, CaseId, ClientId, CourseId, DutyId, HouseholdId, MemberId, SessionId, ToyId, UnitId, UserId, VolunteerId,
 };
 use shegong_domain::lending::{Condition, Loan, Member, MemberFields, ReturnFields, Reward, Toy, ToyInput};
 use shegong_domain::ports::{
-    AccountsRepo, ActivitiesRepo, AuditRepo, CasesRepo, ClientsRepo, HotlineRepo, LendingRepo, UnitsRepo, VolunteersRepo,
+    AccountsRepo, ActivitiesRepo, AuditRepo, CasesRepo, ClientsRepo, CoverageRepo, HotlineRepo, LendingRepo, UnitsRepo, VolunteersRepo,
 };
 use shegong_domain::volunteers::{CourseInput, DutyInput, HourSource, HoursInput, LinkClaim, SignUpVia, VolunteerInput};
 use shegong_testkit::{db_test, Client, TestApp, PASSWORD};
@@ -126,6 +127,8 @@ enum On {
     NewRepair(Unit),
     /// A family card of the test's member household of unit A, issued for this call only.
     FamilyCard,
+    /// A candidate site for a new service point (coverage), made for this call only.
+    Site,
 }
 
 /// The unit a record belongs to.
@@ -177,7 +180,7 @@ impl On {
             | On::NewRepair(u) => Some(u),
             On::Link | On::NewLink => Some(Unit::A),
             On::Course => None,
-            On::Nothing | On::OtherAccount | On::OwnToken | On::File | On::FamilyCard => None,
+            On::Nothing | On::OtherAccount | On::OwnToken | On::File | On::FamilyCard | On::Site => None,
         }
     }
 }
@@ -248,6 +251,9 @@ const LENDING_VIEWERS: &[Role] =
 const LENDERS: &[Role] = &[Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::PeerSupporter, Role::Volunteer];
 /// `ManageLending` in unit A: who catalogues toys, enrols households and resolves repairs.
 const LENDING_MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker];
+
+/// `ViewCoverage`: practice staff of unit A, the admin and the funder (who sees counts only).
+const COVERAGE_VIEWERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::FunderViewer];
 
 /// What a call sends. Every write sends a valid body, except where noted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -461,6 +467,22 @@ enum Body {
     /// The agency's toy-library settings as they are.
     LendingSettingsForm,
     LendingSettingsJson,
+    /// The agency's coverage settings as they are, at their current version.
+    CoverageSettingsForm,
+    CoverageSettingsJson,
+    /// A small population grid: a multipart upload, or the raw `text/csv` body.
+    GridUpload,
+    GridCsv,
+    /// A new candidate site.
+    SiteForm,
+    SiteJson,
+    /// The site of `On` renamed, at version 1.
+    SiteEditJson,
+    /// Version 1 of the site of `On` (a form, or `?version=1` with no body).
+    SiteVersionForm,
+    SiteVersionQuery,
+    /// A suggestion of one site among two places given.
+    SuggestJson,
 }
 
 impl Body {
@@ -491,7 +513,7 @@ use Permission::{
     ManageHotline, ManageUnits, ManageUsers, ManageVolunteers, RecordAttendance, ServeDuties, ViewActivities, ViewAudit, ViewCases,
     ViewClients, ViewHotline, ViewUnits, ViewVolunteers,
 };
-use Permission::{LendToys, ManageLending, ViewLending};
+use Permission::{LendToys, ManageCoverage, ManageLending, ViewCoverage, ViewLending};
 
 /// Every route of the application. Rows run in this order for each caller: the sign-in and
 /// sign-out rows come last because they change the caller's session.
@@ -945,6 +967,24 @@ row("GET", "/api/v1/cases", On::Nothing, Body::None, Need::Perm(ViewCases, At::A
     row("GET", "/api/v1/lending/reports", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), Some("\"overdue_rate\"")),
     row("GET", "/api/v1/lending/settings", On::Nothing, Body::None, Need::Perm(ViewLending, At::AnyUnit), Who::Roles(LENDING_VIEWERS), Some("\"membership_types\"")),
     row("PUT", "/api/v1/lending/settings", On::Nothing, Body::LendingSettingsJson, Need::Perm(ManageLending, At::Agency), Who::Roles(ADMIN), None),
+    // ---- coverage ----
+    row("GET", "/coverage", On::Nothing, Body::None, Need::Perm(ViewCoverage, At::AnyUnit), Who::Roles(COVERAGE_VIEWERS), Some("coverage-filter")),
+    row("GET", "/coverage/export", On::Nothing, Body::None, Need::Perm(ViewCoverage, At::AnyUnit), Who::Roles(COVERAGE_VIEWERS), None),
+    row("POST", "/coverage/settings", On::Nothing, Body::CoverageSettingsForm, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
+    row("POST", "/coverage/grid", On::Nothing, Body::GridUpload, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
+    row("POST", "/coverage/sites", On::Nothing, Body::SiteForm, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
+    row("POST", "/coverage/sites/{id}/delete", On::Site, Body::SiteVersionForm, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/coverage", On::Nothing, Body::None, Need::Perm(ViewCoverage, At::AnyUnit), Who::Roles(COVERAGE_VIEWERS), Some("\"totals\"")),
+    row("GET", "/api/v1/coverage/export", On::Nothing, Body::None, Need::Perm(ViewCoverage, At::AnyUnit), Who::Roles(COVERAGE_VIEWERS), None),
+    row("POST", "/api/v1/coverage/suggestions", On::Nothing, Body::SuggestJson, Need::Perm(ViewCoverage, At::AnyUnit), Who::Roles(COVERAGE_VIEWERS), Some("\"suggestion\"")),
+    row("GET", "/api/v1/coverage/settings", On::Nothing, Body::None, Need::Perm(ViewCoverage, At::AnyUnit), Who::Roles(COVERAGE_VIEWERS), Some("\"detour_factor\"")),
+    row("PUT", "/api/v1/coverage/settings", On::Nothing, Body::CoverageSettingsJson, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
+    row("PUT", "/api/v1/coverage/grid", On::Nothing, Body::GridCsv, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/coverage/sites", On::Nothing, Body::None, Need::Perm(ViewCoverage, At::AnyUnit), Who::Roles(COVERAGE_VIEWERS), None),
+    row("POST", "/api/v1/coverage/sites", On::Nothing, Body::SiteJson, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
+    row("PUT", "/api/v1/coverage/sites/{id}", On::Site, Body::SiteEditJson, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
+    row("DELETE", "/api/v1/coverage/sites/{id}", On::Site, Body::SiteVersionQuery, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/coverage/network", On::Nothing, Body::None, Need::Perm(ViewCoverage, At::AnyUnit), Who::Roles(COVERAGE_VIEWERS), None),
     row("GET", "/api/v1/openapi.json", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"openapi\"")),
     // ---- operations ----
     row("GET", "/healthz", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"status\"")),
@@ -1268,6 +1308,9 @@ enum Payload {
     },
 }
 
+/// A population grid of two cells, one with a few elderly people living alone.
+const GRID_CSV: &str = "district,lat,lng,count,elderly_alone\n灣仔,22.2780,114.1750,120,9\n灣仔,22.2800,114.1800,40,0\n";
+
 fn form(pairs: &[(&str, &str)]) -> Payload {
     Payload::Form(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
 }
@@ -1512,6 +1555,15 @@ impl Fx<'_> {
                 let out = store.return_loan(&self.admin, l.id, &back(self.unit_id(u), 1), today(self.app)).await.unwrap();
                 Some(out.repair.unwrap().id.to_string())
             }
+            On::Site => {
+                let input = SiteInput {
+                    name: format!("Zed site {}", self.next()),
+                    district: String::new(),
+                    latitude: "22.3".into(),
+                    longitude: "114.2".into(),
+                };
+                Some(self.app.store().create_site(&self.admin, &input.validate().unwrap()).await.unwrap().id.to_string())
+            }
             On::FamilyCard => {
                 let token = format!("authz-family-card-{:032}", self.next());
                 store.issue_card(&self.admin, self.records[&Unit::A].member, &shegong_web::ctx::hash_token(&token)).await.unwrap();
@@ -1532,6 +1584,7 @@ impl Fx<'_> {
                 Some(format!("role=volunteer&courses={}&starts_at=2026-03-10T01:00:00Z&ends_at=2026-03-10T02:00:00Z", self.course))
             }
             Body::UnitQuery => Some(format!("unit_id={}", self.unit_id(row.on.unit().unwrap()))),
+            Body::SiteVersionQuery => Some("version=1".into()),
             _ => None,
         };
         if let Some(q) = query {
@@ -2103,6 +2156,25 @@ impl Fx<'_> {
                     ("due_soon_days", &s.due_soon_days.to_string()),
                 ])
             }
+            Body::CoverageSettingsForm | Body::CoverageSettingsJson => {
+                let s = self.app.store().coverage_settings(self.app.seeded.org).await.unwrap();
+                let v = s.version.to_string();
+                if row.body == Body::CoverageSettingsJson {
+                    return Payload::Json(json!({"detour_factor": "1.3", "walk_kmh": "4.8", "target_minutes": "15", "version": s.version}));
+                }
+                form(&[("detour_factor", "1.3"), ("walk_kmh", "4.8"), ("target_minutes", "15"), ("version", &v)])
+            }
+            Body::GridUpload => Payload::Multipart { fields: vec![], file_name: format!("grid-{tag}.csv"), content: GRID_CSV.into() },
+            Body::GridCsv => Payload::Csv(GRID_CSV.into()),
+            Body::SiteForm => form(&[("name", &format!("Zed site {tag} {n}")), ("latitude", "22.31"), ("longitude", "114.21")]),
+            Body::SiteJson => Payload::Json(json!({"name": format!("Zed site {tag} {n}"), "latitude": "22.31", "longitude": "114.21"})),
+            Body::SiteEditJson => Payload::Json(
+                json!({"name": format!("Zed site {tag} {n} moved"), "latitude": "22.32", "longitude": "114.21", "version": 1}),
+            ),
+            Body::SiteVersionForm => form(&[("version", "1")]),
+            Body::SiteVersionQuery => Payload::Json(Value::Null),
+            Body::SuggestJson => Payload::Json(json!({"k": 1, "source": "grid", "method": "straight",
+                "candidates": [{"name": "Zed here", "latitude": 22.30, "longitude": 114.17}, {"name": "Zed there", "latitude": 22.35, "longitude": 114.25}]})),
             Body::SheetUpload => {
                 let r = &self.records[&row.on.unit().unwrap()];
                 Payload::Multipart {
@@ -2541,6 +2613,7 @@ fn markdown_table() -> String {
             On::NewTransfer(u) => format!("a toy on its way to {}", unit(u)),
             On::NewRepair(u) => format!("an open repair item of {}", unit(u)),
             On::FamilyCard => "a family card's private link".to_string(),
+            On::Site => "a candidate site for a new service point".to_string(),
         };
         let needs = match r.need {
             Need::Nothing => "nothing (public)".to_string(),

@@ -77,6 +77,8 @@ impl Role {
                 ConfigureVolunteers,
                 ViewLending,
                 ManageLending,
+                ViewCoverage,
+                ManageCoverage,
             ],
             Role::Supervisor => &[
                 ViewUnits,
@@ -98,6 +100,8 @@ impl Role {
                 ViewLending,
                 LendToys,
                 ManageLending,
+                ViewCoverage,
+                ManageCoverage,
             ],
             Role::SocialWorker | Role::WelfareWorker => &[
                 ViewUnits,
@@ -115,6 +119,7 @@ impl Role {
                 ViewLending,
                 LendToys,
                 ManageLending,
+                ViewCoverage,
             ],
             // Hotline operators look callers up, register new ones and log calls.
             Role::HotlineOperator => &[ViewUnits, ViewClients, EditClients, ViewHotline, LogCalls],
@@ -127,7 +132,8 @@ impl Role {
             Role::PeerSupporter | Role::Volunteer => {
                 &[ViewUnits, ViewActivities, RecordAttendance, LogCalls, ServeDuties, ViewLending, LendToys]
             }
-            Role::FunderViewer => &[ViewUnits],
+            // Funders see aggregates: coverage counts by area, never a person or a home.
+            Role::FunderViewer => &[ViewUnits, ViewCoverage],
         }
     }
 }
@@ -194,6 +200,13 @@ pub enum Permission {
     /// Catalogue toys (photos, labels), enrol member households, resolve the repair queue, and
     /// (agency-wide) set membership types, points rules and rewards.
     ManageLending,
+    /// See coverage (便利圈): service points, walking-time bands and counts by area, candidate
+    /// sites and suggestions. Never a person: hexagons with counts, small ones hidden from
+    /// callers who may not read every client.
+    ViewCoverage,
+    /// Set the walking settings, import the population grid, keep the candidate sites
+    /// (agency-wide); the walking network is imported by the operator's command.
+    ManageCoverage,
 }
 
 /// Where a permission is asked for.

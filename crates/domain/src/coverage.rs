@@ -988,7 +988,7 @@ pub fn parse_grid_csv(text: &str) -> Result<Vec<GridCell>> {
     let mut rd = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let header: Vec<String> = match rd.headers() {
         Ok(h) => h.iter().map(|s| s.to_lowercase()).collect(),
-        Err(_) => return Err(DomainError::invalid("file", "csv-unreadable")),
+        Err(_) => return Err(DomainError::invalid("file", "file-format")),
     };
     let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
     let lat = col(&["lat", "latitude"]);
@@ -998,14 +998,14 @@ pub fn parse_grid_csv(text: &str) -> Result<Vec<GridCell>> {
     let district = col(&["district"]);
     let cats: Vec<Option<usize>> = VULNERABLE.iter().map(|c| col(&[c])).collect();
     if count.is_none() || (h3.is_none() && (lat.is_none() || lng.is_none())) {
-        return Err(DomainError::invalid("file", "csv-columns"));
+        return Err(DomainError::invalid("file", "grid-columns"));
     }
     let mut out = Vec::new();
     let mut errs = Vec::new();
     for (i, rec) in rd.records().enumerate() {
         let row = i + 2;
         let Ok(rec) = rec else {
-            errs.push(FieldError::new("file", "csv-row").with("row", row).with("column", "-"));
+            errs.push(FieldError::new("file", "grid-row").with("row", row).with("column", "-"));
             continue;
         };
         if rec.iter().all(|f| f.is_empty()) {
@@ -1015,7 +1015,7 @@ pub fn parse_grid_csv(text: &str) -> Result<Vec<GridCell>> {
             return Err(DomainError::Invalid(vec![FieldError::new("file", "too-many-rows").with("max", MAX_GRID_ROWS)]));
         }
         let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("");
-        let mut bad = |name: &str| errs.push(FieldError::new("file", "csv-row").with("row", row).with("column", name.to_string()));
+        let mut bad = |name: &str| errs.push(FieldError::new("file", "grid-row").with("row", row).with("column", name.to_string()));
         let at = match h3.map(|c| get(Some(c))).filter(|s| !s.is_empty()) {
             Some(s) => match s.parse::<h3o::CellIndex>() {
                 Ok(c) => {
@@ -1069,7 +1069,7 @@ pub fn parse_grid_csv(text: &str) -> Result<Vec<GridCell>> {
         return Err(DomainError::Invalid(errs));
     }
     if out.is_empty() {
-        return Err(DomainError::invalid("file", "csv-empty"));
+        return Err(DomainError::invalid("file", "file-no-rows"));
     }
     Ok(out)
 }
@@ -1127,6 +1127,16 @@ impl SiteInput {
     }
 }
 
+/// The walking network an agency imported.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct NetworkInfo {
+    /// The file it came from.
+    pub source: String,
+    pub nodes: u64,
+    pub edges: u64,
+    pub imported_at: DateTime<Utc>,
+}
+
 /// What adding the chosen sites would change.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct Suggestion {
@@ -1139,6 +1149,24 @@ pub struct Suggestion {
     pub covered_weight: f64,
     pub before: CoverageTotals,
     pub after: CoverageTotals,
+    /// People within the target time before and after: everyone, then each category in
+    /// [`VULNERABLE`] order.
+    pub within_target_before: [u64; 5],
+    pub within_target_after: [u64; 5],
+}
+
+/// People within `target` minutes: everyone, then each vulnerable category.
+pub fn within_target(residents: &[Resident], minutes: &[f32], target: f64) -> [u64; 5] {
+    let mut out = [0u64; 5];
+    for (r, m) in residents.iter().zip(minutes) {
+        if f64::from(*m) <= target {
+            out[0] += u64::from(r.people);
+            for (o, c) in out[1..].iter_mut().zip(r.cats) {
+                *o += u64::from(c);
+            }
+        }
+    }
+    out
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
@@ -1225,6 +1253,8 @@ pub fn suggest(
         covered_weight: (choice.covered * 10.0).round() / 10.0,
         before: tally(residents, &before_minutes),
         after: tally(residents, &after_minutes),
+        within_target_before: within_target(residents, &before_minutes, target),
+        within_target_after: within_target(residents, &after_minutes, target),
     }
 }
 
@@ -1427,6 +1457,7 @@ mod tests {
         assert_eq!(s.after.all.within_15, 11);
         assert_eq!(s.after.categories[0].counts.within_10, 4);
         assert_eq!(s.method, ChoiceMethod::Exact);
+        assert_eq!((s.within_target_before, s.within_target_after), ([5, 0, 0, 0, 0], [11, 4, 0, 0, 0]));
         let s = suggest(&rs, &[east(0.0)], &cands, 2, &settings, None);
         assert_eq!(s.after.all.within_10, 21);
     }
@@ -1453,8 +1484,8 @@ mod tests {
         let g = parse_grid_csv(&format!("h3,population\n{cell},40\n")).unwrap_or_default();
         assert_eq!(g.len(), 1);
         assert!((g[0].latitude - 22.3).abs() < 0.01 && (g[0].longitude - 114.17).abs() < 0.01);
-        assert_eq!(codes(parse_grid_csv("a,b\n1,2\n")), [("file".into(), "csv-columns")]);
-        assert_eq!(codes(parse_grid_csv("lat,lng,count\n")), [("file".into(), "csv-empty")]);
+        assert_eq!(codes(parse_grid_csv("a,b\n1,2\n")), [("file".into(), "grid-columns")]);
+        assert_eq!(codes(parse_grid_csv("lat,lng,count\n")), [("file".into(), "file-no-rows")]);
         let e = parse_grid_csv("lat,lng,count,disabled\n99,114,3,1\n22.3,114.1,x,0\n22.3,114.1,2,5\n");
         let Err(DomainError::Invalid(e)) = e else { unreachable!("rows are wrong") };
         let got: Vec<(String, String)> = e.iter().map(|e| (e.args[0].1.clone(), e.args[1].1.clone())).collect();

@@ -26,6 +26,7 @@ pub mod activities;
 mod audit;
 mod cases;
 mod clients;
+mod coverage;
 pub mod dialect;
 mod hotline;
 mod lending;

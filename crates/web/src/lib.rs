@@ -5,6 +5,7 @@ pub mod activities;
 pub mod api;
 pub mod cases;
 pub mod clients;
+pub mod coverage;
 pub mod ctx;
 pub mod demo;
 pub mod error;

@@ -95,6 +95,7 @@ impl Page {
             "volunteers" => (Permission::ViewVolunteers, Scope::AnyUnit),
             "my_duties" => (Permission::ServeDuties, Scope::AnyUnit),
             "lending" => (Permission::ViewLending, Scope::AnyUnit),
+            "coverage" => (Permission::ViewCoverage, Scope::AnyUnit),
             _ => return false,
         };
         u.grants.allows(perm, scope)

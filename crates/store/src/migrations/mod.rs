@@ -9,6 +9,7 @@ mod m20261123_000004_activities;
 mod m20261123_000005_hotline;
 mod m20261203_000007_volunteers;
 mod m20261203_000008_lending;
+mod m20261207_000011_coverage;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_hotline::Migration),
             Box::new(m20261203_000007_volunteers::Migration),
             Box::new(m20261203_000008_lending::Migration),
+            Box::new(m20261207_000011_coverage::Migration),
         ]
     }
 }

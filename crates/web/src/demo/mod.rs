@@ -12,6 +12,7 @@ use shegong_domain::units::{Agency, UnitInput};
 pub mod activities;
 pub mod cases;
 pub mod clients;
+pub mod coverage;
 pub mod lending;
 pub mod volunteers;
 

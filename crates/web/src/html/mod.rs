@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cases;
 pub mod clients;
 pub mod clients_import;
+pub mod coverage;
 pub mod home;
 pub mod hotline;
 pub mod lending;
@@ -71,6 +72,7 @@ pub fn router() -> Router<AppState> {
         .merge(hotline::routes())
         .merge(volunteers::routes())
         .merge(lending::routes())
+        .merge(coverage::routes())
 }
 
 /// A url-encoded form (repeated keys allowed) whose rejections become translated errors.

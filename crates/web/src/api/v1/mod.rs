@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cases;
 pub mod clients;
 pub mod clients_import;
+pub mod coverage;
 pub mod hotline;
 pub mod lending;
 pub mod units;
@@ -30,7 +31,7 @@ use utoipa_axum::routes;
     info(title = "shegong API", description = "Case, service and statistics platform for community social-work agencies."),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
-    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "cases"), (name = "activities"), (name = "hotline"), (name = "volunteers"), (name = "lending"), (name = "audit"))
+    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "cases"), (name = "activities"), (name = "hotline"), (name = "volunteers"), (name = "lending"), (name = "coverage"), (name = "audit"))
 )]
 struct ApiDoc;
 
@@ -151,7 +152,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(volunteers::eligibility))
         .routes(routes!(volunteers::certificate))
         .merge(clients_import::router())
-        .merge(lending::router());
+        .merge(lending::router())
+        .merge(coverage::router());
     let doc = r.get_openapi().clone();
     r.route("/api/v1/openapi.json", axum::routing::get(move || async move { Json(doc) }))
 }
