@@ -141,4 +141,105 @@ mod tests {
         // 1 → 2 is about 103 m east, 2 → 3 about 111 m north.
         assert!((d[2] - 214.0).abs() < 3.0, "{d:?}");
     }
+
+    // A tiny protobuf writer, enough to make an `.osm.pbf` file of plain (non-dense) nodes and
+    // ways in one uncompressed blob.
+    fn varint(out: &mut Vec<u8>, mut v: u64) {
+        loop {
+            let b = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                out.push(b);
+                return;
+            }
+            out.push(b | 0x80);
+        }
+    }
+    fn zigzag(v: i64) -> u64 {
+        ((v << 1) ^ (v >> 63)) as u64
+    }
+    fn field_varint(out: &mut Vec<u8>, field: u32, v: u64) {
+        varint(out, u64::from(field) << 3);
+        varint(out, v);
+    }
+    fn field_bytes(out: &mut Vec<u8>, field: u32, bytes: &[u8]) {
+        varint(out, (u64::from(field) << 3) | 2);
+        varint(out, bytes.len() as u64);
+        out.extend_from_slice(bytes);
+    }
+    fn packed(values: impl IntoIterator<Item = u64>) -> Vec<u8> {
+        let mut out = Vec::new();
+        for v in values {
+            varint(&mut out, v);
+        }
+        out
+    }
+
+    fn pbf(nodes: &[(i64, f64, f64)], ways: &[(i64, &[i64], &str)]) -> Vec<u8> {
+        // String table: "", "highway", then the way types.
+        let mut strings: Vec<&str> = vec!["", "highway"];
+        for (_, _, kind) in ways {
+            if !strings.contains(kind) {
+                strings.push(kind);
+            }
+        }
+        let mut table = Vec::new();
+        for s in &strings {
+            field_bytes(&mut table, 1, s.as_bytes());
+        }
+        let mut group = Vec::new();
+        for (id, lat, lon) in nodes {
+            let mut n = Vec::new();
+            field_varint(&mut n, 1, zigzag(*id));
+            field_varint(&mut n, 8, zigzag((lat * 1e7).round() as i64));
+            field_varint(&mut n, 9, zigzag((lon * 1e7).round() as i64));
+            field_bytes(&mut group, 1, &n);
+        }
+        for (id, refs, kind) in ways {
+            let mut w = Vec::new();
+            field_varint(&mut w, 1, *id as u64);
+            field_bytes(&mut w, 2, &packed([1]));
+            let v = strings.iter().position(|s| s == kind).unwrap_or(0) as u64;
+            field_bytes(&mut w, 3, &packed([v]));
+            let mut prev = 0;
+            field_bytes(
+                &mut w,
+                8,
+                &packed(refs.iter().map(|r| {
+                    let d = r - prev;
+                    prev = *r;
+                    zigzag(d)
+                })),
+            );
+            field_bytes(&mut group, 3, &w);
+        }
+        let mut block = Vec::new();
+        field_bytes(&mut block, 1, &table);
+        field_bytes(&mut block, 2, &group);
+        let mut blob = Vec::new();
+        field_bytes(&mut blob, 1, &block);
+        field_varint(&mut blob, 2, block.len() as u64);
+        let mut header = Vec::new();
+        field_bytes(&mut header, 1, b"OSMData");
+        field_varint(&mut header, 3, blob.len() as u64);
+        let mut file = (header.len() as u32).to_be_bytes().to_vec();
+        file.extend_from_slice(&header);
+        file.extend_from_slice(&blob);
+        file
+    }
+
+    #[test]
+    fn a_pbf_extract_reads_like_its_xml() {
+        let nodes = [(1, 22.3000, 114.1700), (2, 22.3000, 114.1710), (3, 22.3010, 114.1710), (4, 22.3100, 114.1800), (5, 22.4, 114.3)];
+        let ways: [(i64, &[i64], &str); 2] = [(10, &[1, 2, 3], "footway"), (11, &[3, 4], "motorway")];
+        let path = std::env::temp_dir().join(format!("shegong-osm-{}.osm.pbf", std::process::id()));
+        std::fs::write(&path, pbf(&nodes, &ways)).unwrap();
+        let g = read(&path);
+        let _ = std::fs::remove_file(&path);
+        let g = g.unwrap();
+        assert_eq!((g.node_count(), g.edge_count()), (3, 2), "the motorway and the unused node are left out");
+        let d = g.multi_source(&[(0, 0.0)], f64::INFINITY);
+        assert!((d[2] - 214.0).abs() < 3.0, "{d:?}");
+        assert!(read(Path::new("/nonexistent/x.osm.pbf")).is_err());
+    }
 }
