@@ -15,6 +15,7 @@ use shegong_domain::cases::{
 };
 use shegong_domain::clients::{Client as ClientRecord, ClientFilter, ClientInput, ConsentInput, HouseholdInput, MemberInput};
 use shegong_domain::clock::Clock;
+use shegong_domain::coverage::SiteInput;
 use shegong_domain::donations::{DonationInput, DonorInput, ItemInput};
 use shegong_domain::hotline::{default_topics, Call, CallInput, ScheduleInput};
 use shegong_domain::ids::{
@@ -23,8 +24,8 @@ use shegong_domain::ids::{
 };
 use shegong_domain::lending::{Condition, Loan, Member, MemberFields, ReturnFields, Reward, Toy, ToyInput};
 use shegong_domain::ports::{
-    AccountsRepo, ActivitiesRepo, AssistanceRepo, AuditRepo, CasesRepo, ClientsRepo, DonationsRepo, HotlineRepo, LendingRepo, ReportsRepo,
-    UnitsRepo, VolunteersRepo,
+    AccountsRepo, ActivitiesRepo, AssistanceRepo, AuditRepo, CasesRepo, ClientsRepo, CoverageRepo, DonationsRepo, HotlineRepo, LendingRepo,
+    ReportsRepo, UnitsRepo, VolunteersRepo,
 };
 use shegong_domain::reports::TargetInput;
 use shegong_domain::volunteers::{CourseInput, DutyInput, HourSource, HoursInput, LinkClaim, SignUpVia, VolunteerInput};
@@ -148,6 +149,8 @@ enum On {
     CashDonation(Unit),
     /// A stock adjustment (+1) at that unit proposed by the other account, made for this call only.
     NewAdjustment(Unit),
+    /// A candidate site for a new service point (coverage), made for this call only.
+    Site,
 }
 
 /// The unit a record belongs to.
@@ -207,7 +210,7 @@ impl On {
             | On::NewAdjustment(u) => Some(u),
             On::Link | On::NewLink => Some(Unit::A),
             On::Course => None,
-            On::Nothing | On::OtherAccount | On::OwnToken | On::File | On::FamilyCard => None,
+            On::Nothing | On::OtherAccount | On::OwnToken | On::File | On::FamilyCard | On::Site => None,
         }
     }
 }
@@ -292,6 +295,8 @@ const DELIVERERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker,
 const DONATION_STAFF: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker];
 /// `ConfirmAdjustments` in unit A.
 const CONFIRMERS: &[Role] = &[Role::Admin, Role::Supervisor];
+/// `ViewCoverage`: practice staff of unit A, the admin and the funder (who sees counts only).
+const COVERAGE_VIEWERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::FunderViewer];
 
 /// What a call sends. Every write sends a valid body, except where noted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -543,6 +548,22 @@ enum Body {
     AdjustmentJson,
     DecisionForm,
     DecisionJson,
+    /// The agency's coverage settings as they are, at their current version.
+    CoverageSettingsForm,
+    CoverageSettingsJson,
+    /// A small population grid: a multipart upload, or the raw `text/csv` body.
+    GridUpload,
+    GridCsv,
+    /// A new candidate site.
+    SiteForm,
+    SiteJson,
+    /// The site of `On` renamed, at version 1.
+    SiteEditJson,
+    /// Version 1 of the site of `On` (a form, or `?version=1` with no body).
+    SiteVersionForm,
+    SiteVersionQuery,
+    /// A suggestion of one site among two places given.
+    SuggestJson,
 }
 
 impl Body {
@@ -576,7 +597,7 @@ use Permission::{
 use Permission::{
     ConfirmAdjustments, DeliverAssistance, EditAssistance, ManageDonations, ViewAssistance, ViewAssistanceReports, ViewDonations,
 };
-use Permission::{LendToys, ManageLending, ViewLending};
+use Permission::{LendToys, ManageCoverage, ManageLending, ViewCoverage, ViewLending};
 use Permission::{ManageTargets, ViewReports};
 
 /// Every route of the application. Rows run in this order for each caller: the sign-in and
@@ -1121,6 +1142,24 @@ row("GET", "/api/v1/cases", On::Nothing, Body::None, Need::Perm(ViewCases, At::A
     row("POST", "/api/v1/donations/adjustments/{id}/decision", On::NewAdjustment(Unit::A), Body::DecisionJson, Need::Perm(ConfirmAdjustments, At::ThatUnit), Who::Roles(CONFIRMERS), None),
     row("POST", "/api/v1/donations/adjustments/{id}/decision", On::NewAdjustment(Unit::B), Body::DecisionJson, Need::Perm(ConfirmAdjustments, At::ThatUnit), Who::Roles(ADMIN), None),
     row("GET", "/api/v1/donations/report", On::Nothing, Body::None, Need::Perm(ViewAssistanceReports, At::AnyUnit), Who::Roles(REPORT_READERS), Some("\"households_reached\"")),
+    // ---- coverage ----
+    row("GET", "/coverage", On::Nothing, Body::None, Need::Perm(ViewCoverage, At::AnyUnit), Who::Roles(COVERAGE_VIEWERS), Some("coverage-filter")),
+    row("GET", "/coverage/export", On::Nothing, Body::None, Need::Perm(ViewCoverage, At::AnyUnit), Who::Roles(COVERAGE_VIEWERS), None),
+    row("POST", "/coverage/settings", On::Nothing, Body::CoverageSettingsForm, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
+    row("POST", "/coverage/grid", On::Nothing, Body::GridUpload, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
+    row("POST", "/coverage/sites", On::Nothing, Body::SiteForm, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
+    row("POST", "/coverage/sites/{id}/delete", On::Site, Body::SiteVersionForm, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/coverage", On::Nothing, Body::None, Need::Perm(ViewCoverage, At::AnyUnit), Who::Roles(COVERAGE_VIEWERS), Some("\"totals\"")),
+    row("GET", "/api/v1/coverage/export", On::Nothing, Body::None, Need::Perm(ViewCoverage, At::AnyUnit), Who::Roles(COVERAGE_VIEWERS), None),
+    row("POST", "/api/v1/coverage/suggestions", On::Nothing, Body::SuggestJson, Need::Perm(ViewCoverage, At::AnyUnit), Who::Roles(COVERAGE_VIEWERS), Some("\"suggestion\"")),
+    row("GET", "/api/v1/coverage/settings", On::Nothing, Body::None, Need::Perm(ViewCoverage, At::AnyUnit), Who::Roles(COVERAGE_VIEWERS), Some("\"detour_factor\"")),
+    row("PUT", "/api/v1/coverage/settings", On::Nothing, Body::CoverageSettingsJson, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
+    row("PUT", "/api/v1/coverage/grid", On::Nothing, Body::GridCsv, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/coverage/sites", On::Nothing, Body::None, Need::Perm(ViewCoverage, At::AnyUnit), Who::Roles(COVERAGE_VIEWERS), None),
+    row("POST", "/api/v1/coverage/sites", On::Nothing, Body::SiteJson, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
+    row("PUT", "/api/v1/coverage/sites/{id}", On::Site, Body::SiteEditJson, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
+    row("DELETE", "/api/v1/coverage/sites/{id}", On::Site, Body::SiteVersionQuery, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/coverage/network", On::Nothing, Body::None, Need::Perm(ViewCoverage, At::AnyUnit), Who::Roles(COVERAGE_VIEWERS), None),
     row("GET", "/api/v1/openapi.json", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"openapi\"")),
     // ---- operations ----
     row("GET", "/healthz", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"status\"")),
@@ -1469,6 +1508,9 @@ enum Payload {
     },
 }
 
+/// A population grid of two cells, one with a few elderly people living alone.
+const GRID_CSV: &str = "district,lat,lng,count,elderly_alone\n灣仔,22.2780,114.1750,120,9\n灣仔,22.2800,114.1800,40,0\n";
+
 fn form(pairs: &[(&str, &str)]) -> Payload {
     Payload::Form(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
 }
@@ -1787,6 +1829,15 @@ impl Fx<'_> {
                 let a = store.propose_adjustment(&other, self.unit_id(u), self.records[&u].item, 1, "Authz count").await.unwrap();
                 Some(a.id.to_string())
             }
+            On::Site => {
+                let input = SiteInput {
+                    name: format!("Zed site {}", self.next()),
+                    district: String::new(),
+                    latitude: "22.3".into(),
+                    longitude: "114.2".into(),
+                };
+                Some(self.app.store().create_site(&self.admin, &input.validate().unwrap()).await.unwrap().id.to_string())
+            }
             On::FamilyCard => {
                 let token = format!("authz-family-card-{:032}", self.next());
                 store.issue_card(&self.admin, self.records[&Unit::A].member, &shegong_web::ctx::hash_token(&token)).await.unwrap();
@@ -1808,6 +1859,7 @@ impl Fx<'_> {
             }
             Body::UnitQuery => Some(format!("unit_id={}", self.unit_id(row.on.unit().unwrap()))),
             Body::VersionQuery => Some("version=1".into()),
+            Body::SiteVersionQuery => Some("version=1".into()),
             _ => None,
         };
         if let Some(q) = query {
@@ -2473,6 +2525,25 @@ impl Fx<'_> {
                     ("due_soon_days", &s.due_soon_days.to_string()),
                 ])
             }
+            Body::CoverageSettingsForm | Body::CoverageSettingsJson => {
+                let s = self.app.store().coverage_settings(self.app.seeded.org).await.unwrap();
+                let v = s.version.to_string();
+                if row.body == Body::CoverageSettingsJson {
+                    return Payload::Json(json!({"detour_factor": "1.3", "walk_kmh": "4.8", "target_minutes": "15", "version": s.version}));
+                }
+                form(&[("detour_factor", "1.3"), ("walk_kmh", "4.8"), ("target_minutes", "15"), ("version", &v)])
+            }
+            Body::GridUpload => Payload::Multipart { fields: vec![], file_name: format!("grid-{tag}.csv"), content: GRID_CSV.into() },
+            Body::GridCsv => Payload::Csv(GRID_CSV.into()),
+            Body::SiteForm => form(&[("name", &format!("Zed site {tag} {n}")), ("latitude", "22.31"), ("longitude", "114.21")]),
+            Body::SiteJson => Payload::Json(json!({"name": format!("Zed site {tag} {n}"), "latitude": "22.31", "longitude": "114.21"})),
+            Body::SiteEditJson => Payload::Json(
+                json!({"name": format!("Zed site {tag} {n} moved"), "latitude": "22.32", "longitude": "114.21", "version": 1}),
+            ),
+            Body::SiteVersionForm => form(&[("version", "1")]),
+            Body::SiteVersionQuery => Payload::Json(Value::Null),
+            Body::SuggestJson => Payload::Json(json!({"k": 1, "source": "grid", "method": "straight",
+                "candidates": [{"name": "Zed here", "latitude": 22.30, "longitude": 114.17}, {"name": "Zed there", "latitude": 22.35, "longitude": 114.25}]})),
             Body::SheetUpload => {
                 let r = &self.records[&row.on.unit().unwrap()];
                 Payload::Multipart {
@@ -2919,6 +2990,7 @@ fn markdown_table() -> String {
             On::Donation(u) => format!("a donation received at {}", unit(u)),
             On::CashDonation(u) => format!("a cash donation received at {}", unit(u)),
             On::NewAdjustment(u) => format!("another's stock adjustment at {}", unit(u)),
+            On::Site => "a candidate site for a new service point".to_string(),
         };
         let needs = match r.need {
             Need::Nothing => "nothing (public)".to_string(),

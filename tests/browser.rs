@@ -950,3 +950,76 @@ async fn a_donation_of_masks_reaches_a_household_through_a_check_in_request() {
     b.screenshot("donor-report").await;
     b.close().await;
 }
+
+/// In 简体中文, an administrator imports a population grid, sees the map of walking times and
+/// the table by category, adds a candidate site by clicking the map, asks for a suggestion, and
+/// gets a settings error in Chinese with the input kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coverage_map_grid_site_and_suggestion_in_simplified_chinese() {
+    use shegong_domain::accounts::Actor;
+    use shegong_domain::units::UnitInput;
+    let app = app().await;
+    let Some(b) = Browser::start(&app.base).await else { return };
+    let admin = app.seeded.user(Role::Admin);
+    let unit = UnitInput {
+        code: "COV-A".into(),
+        name_zh_hans: "便利中心".into(),
+        unit_type: "family_centre".into(),
+        district: "湾仔".into(),
+        latitude: Some("22.30".into()),
+        longitude: Some("114.17".into()),
+        active: true,
+        ..Default::default()
+    };
+    app.store().create_unit(&Actor::from(admin), &unit.validate().unwrap()).await.unwrap();
+    let csv = std::env::temp_dir().join(format!("coverage-grid-{}.csv", uuid::Uuid::now_v7().simple()));
+    std::fs::write(
+        &csv,
+        "district,lat,lng,count,elderly_alone\n湾仔,22.300,114.175,120,10\n湾仔,22.300,114.195,80,6\n湾仔,22.318,114.170,60,0\n",
+    )
+    .unwrap();
+
+    b.sign_in(&admin.username, PASSWORD).await;
+    b.find("#locale-select").await.select_by_value("zh-Hans-CN").await.unwrap();
+    b.wait_for("html[lang=\"zh-Hans-CN\"]").await;
+    assert!(b.text("nav").await.contains("便利圈"));
+    b.goto("/coverage").await;
+    b.wait_for("#grid-form").await;
+    b.find("#grid-file").await.send_keys(&csv.to_string_lossy()).await.unwrap();
+    b.find("#grid-form button[type=submit]").await.click().await.unwrap();
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "人口网格已导入。");
+    let _ = std::fs::remove_file(&csv);
+    b.wait_for("#coverage-map").await;
+    let table = b.text("#coverage-table").await;
+    assert!(table.contains("全部居民") && table.contains("独居老人") && table.contains("260"), "{table}");
+    assert!(b.text("#coverage-legend").await.contains("超过 20 分钟"));
+    assert!(b.client.find(Locator::Css("#coverage-map polygon[data-band=\"beyond_20\"]")).await.is_ok(), "the far cell is red");
+    b.screenshot("coverage-map").await;
+
+    // A click on the map fills in the new site's coordinates.
+    b.find("#coverage-map").await.click().await.unwrap();
+    assert!(
+        !b.value("#site-latitude").await.is_empty() && !b.value("#site-longitude").await.is_empty(),
+        "the click filled the coordinates"
+    );
+    b.fill("#site-latitude", "22.300").await;
+    b.fill("#site-longitude", "114.195").await;
+    b.fill("#site-name", "社区活动室").await;
+    b.find("#site-form button[type=submit]").await.click().await.unwrap();
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "已添加候选点位。");
+
+    // One new site suggested, with before and after.
+    b.fill("#c-k", "1").await;
+    b.find("#coverage-show").await.click().await.unwrap();
+    let s = b.wait_for("#coverage-suggestion").await.text().await.unwrap();
+    assert!(s.contains("建议新增点位") && s.contains("社区活动室") && s.contains("新增 80 人可到达"), "{s}");
+    assert!(s.contains("已比较所有候选点位组合"), "{s}");
+    b.screenshot("coverage-suggestion").await;
+
+    // A detour factor out of range is explained in Chinese and kept.
+    b.fill("#s-detour", "5").await;
+    b.find("#coverage-settings button[type=submit]").await.click().await.unwrap();
+    assert_eq!(b.wait_for("#e-s-detour").await.text().await.unwrap(), "须为 1 到 3 之间的数字。");
+    assert_eq!(b.value("#s-detour").await, "5");
+    b.close().await;
+}

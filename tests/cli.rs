@@ -138,6 +138,7 @@ fn migrate_then_create_admin_on_a_new_installation() {
     assert!(out.contains("m20261203_000008_lending"), "{out}");
     assert!(out.contains("m20261207_000010_reports"), "{out}");
     assert!(out.contains("m20261207_000009_assistance"), "{out}");
+    assert!(out.contains("m20261207_000011_coverage"), "{out}");
     let (_, out) = run(&db, &["migrate"]);
     assert!(out.contains("applied 0 migration"), "{out}");
 
@@ -161,6 +162,19 @@ fn migrate_then_create_admin_on_a_new_installation() {
     let (code, out) = run(&db, &["user", "reset-password", "--username", "nobody"]);
     assert_ne!(code, 0);
     assert!(out.contains("no user named nobody"), "{out}");
+
+    // A walking network from a small OpenStreetMap file (the motorway is left out).
+    let osm = dir.file("district.osm");
+    std::fs::write(
+        &osm,
+        r#"<osm version="0.6"><node id="1" lat="22.30" lon="114.170"/><node id="2" lat="22.30" lon="114.171"/><node id="3" lat="22.301" lon="114.171"/><node id="4" lat="22.31" lon="114.18"/><way id="9"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="footway"/></way><way id="10"><nd ref="3"/><nd ref="4"/><tag k="highway" v="motorway"/></way></osm>"#,
+    )
+    .unwrap();
+    let (code, out) = run(&db, &["coverage", "import-osm", &osm]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("walking network imported from district.osm: 3 nodes, 2 edges"), "{out}");
+    let (code, out) = run(&db, &["coverage", "import-osm", &dir.file("missing.osm.pbf")]);
+    assert_ne!(code, 0, "{out}");
 
     let (code, out) = run(&db, &["audit", "verify"]);
     assert_eq!(code, 0, "{out}");
@@ -201,6 +215,19 @@ async fn backup_restore_and_tamper_detection() {
     assert!(Path::new(&db).exists(), "a failed restore leaves the database in place");
     let (code, out) = run(&db, &["restore", "--from", &backup, "--force"]);
     assert_eq!(code, 0, "{out}");
+    // A walking network from a small OpenStreetMap file (the motorway is left out).
+    let osm = dir.file("district.osm");
+    std::fs::write(
+        &osm,
+        r#"<osm version="0.6"><node id="1" lat="22.30" lon="114.170"/><node id="2" lat="22.30" lon="114.171"/><node id="3" lat="22.301" lon="114.171"/><node id="4" lat="22.31" lon="114.18"/><way id="9"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="footway"/></way><way id="10"><nd ref="3"/><nd ref="4"/><tag k="highway" v="motorway"/></way></osm>"#,
+    )
+    .unwrap();
+    let (code, out) = run(&db, &["coverage", "import-osm", &osm]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("walking network imported from district.osm: 3 nodes, 2 edges"), "{out}");
+    let (code, out) = run(&db, &["coverage", "import-osm", &dir.file("missing.osm.pbf")]);
+    assert_ne!(code, 0, "{out}");
+
     let (code, out) = run(&db, &["audit", "verify"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("intact"), "{out}");
@@ -223,7 +250,7 @@ fn bench_prints_its_figures_and_leaves_no_file_behind() {
         .current_dir(&dir.0)
         .env_remove("SHEGONG_DATABASE_URL")
         .env_remove("SHEGONG_CONFIG")
-        .args(["bench", "--writes", "20", "--requests", "5", "--import-rows", "50"])
+        .args(["bench", "--writes", "20", "--requests", "5", "--import-rows", "50", "--coverage-residents", "3000"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -232,6 +259,8 @@ fn bench_prints_its_figures_and_leaves_no_file_behind() {
     assert!(text.contains("GET /units listing 20 units"), "{text}");
     assert!(text.contains("import clients from CSV, import (n=50)") && text.contains("50 created"), "{text}");
     assert!(text.contains("search index rebuild from the database (n=50)"), "{text}");
+    assert!(text.contains("coverage, straight line: 3000 residents, 500 points"), "{text}");
+    assert!(text.contains("coverage suggestion: 5 of 200 candidate sites"), "{text}");
     assert!(!text.contains("FAILED"), "{text}");
     assert!(!dir.0.join("shegong.db").exists(), "bench never writes to the default database");
 }

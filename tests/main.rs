@@ -12,6 +12,7 @@ mod browser;
 mod cases;
 mod cli;
 mod clients;
+mod coverage;
 mod hotline;
 mod lending;
 mod ops;

@@ -42,6 +42,8 @@ pub struct BenchSizes {
     pub markers: usize,
     /// Concurrent hotline operators logging calls (0 skips the hotline section).
     pub operators: usize,
+    /// Synthetic residents of the coverage section (0 skips it).
+    pub coverage_residents: usize,
 }
 
 pub async fn run(url: &str, sizes: &BenchSizes) -> Result<Vec<BenchResult>, CliError> {
@@ -156,6 +158,10 @@ pub async fn run(url: &str, sizes: &BenchSizes) -> Result<Vec<BenchResult>, CliE
     }
     if sizes.attendance_rows > 0 {
         out.extend(activities(&store, &actor, sizes).await?);
+    }
+    if sizes.coverage_residents > 0 {
+        let n = sizes.coverage_residents;
+        out.extend(tokio::task::spawn_blocking(move || coverage(n)).await.map_err(|e| CliError::Usage(e.to_string()))?);
     }
     if let Some(rss) = rss_kib() {
         out.push(BenchResult { name: "resident memory at the end".into(), value: format!("{:.1} MiB", rss as f64 / 1024.0) });
@@ -386,4 +392,69 @@ async fn reports(
     }
     time("plain COUNT(DISTINCT person) GROUP BY unit, month over the rows, last 12 months".into(), &mut times);
     Ok(out)
+}
+
+/// Coverage: `n` synthetic residents and 500 service points spread over a 25 × 25 km square,
+/// straight-line times and the table; then the same on a synthetic street grid (a walking
+/// network of about 90,000 nodes), and a suggestion of 5 sites among 200 candidates.
+fn coverage(n: usize) -> Vec<BenchResult> {
+    use shegong_domain::coverage::{straight_minutes, suggest, tally, CoverageSettings, Network, Resident, WalkGraph};
+    let mut seed = 20261207u64;
+    let mut rnd = move || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let (lat0, lng0, span) = (22.25, 114.05, 0.23);
+    let residents: Vec<Resident> = (0..n)
+        .map(|i| Resident {
+            lat: lat0 + rnd() * span,
+            lng: lng0 + rnd() * span,
+            people: 1,
+            cats: [u32::from(i % 9 == 0), u32::from(i % 17 == 0), u32::from(i % 7 == 0), u32::from(i % 23 == 0)],
+        })
+        .collect();
+    let points: Vec<(f64, f64)> = (0..500).map(|_| (lat0 + rnd() * span, lng0 + rnd() * span)).collect();
+    let settings = CoverageSettings::default();
+    let mut out = Vec::new();
+    let t = Instant::now();
+    let minutes = straight_minutes(&residents, &points, settings.walk());
+    let totals = tally(&residents, &minutes);
+    out.push(BenchResult {
+        name: format!("coverage, straight line: {n} residents, 500 points (times and table)"),
+        value: format!("{} ({} within 15 min)", ms(t.elapsed()), totals.all.within_15),
+    });
+    // A street grid every ~80 m.
+    let side = 300usize;
+    let step = span / side as f64;
+    let nodes: Vec<(f64, f64)> = (0..side * side).map(|i| (lat0 + (i / side) as f64 * step, lng0 + (i % side) as f64 * step)).collect();
+    let mut edges = Vec::with_capacity(side * side * 2);
+    for r in 0..side {
+        for c in 0..side {
+            let i = (r * side + c) as u32;
+            if c + 1 < side {
+                edges.push((i, i + 1, 80.0 * 1.02));
+            }
+            if r + 1 < side {
+                edges.push((i, i + side as u32, 85.0));
+            }
+        }
+    }
+    let graph = WalkGraph::new(nodes, &edges);
+    let t = Instant::now();
+    let net = Network::new(&graph);
+    let minutes = net.minutes(&residents, &points, settings.walk());
+    let totals = tally(&residents, &minutes);
+    out.push(BenchResult {
+        name: format!("coverage, walking network ({} nodes, {} edges): {n} residents, 500 points", graph.node_count(), graph.edge_count()),
+        value: format!("{} ({} within 15 min)", ms(t.elapsed()), totals.all.within_15),
+    });
+    let sample: Vec<Resident> = residents.iter().step_by((n / 100_000).max(1)).copied().collect();
+    let candidates: Vec<_> = (0..200).map(|i| (None, format!("site {i}"), lat0 + rnd() * span, lng0 + rnd() * span)).collect();
+    let t = Instant::now();
+    let s = suggest(&sample, &points[..100], &candidates, 5, &settings, None);
+    out.push(BenchResult {
+        name: format!("coverage suggestion: 5 of 200 candidate sites, {} residents, 100 points ({:?})", sample.len(), s.method),
+        value: ms(t.elapsed()),
+    });
+    out
 }

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod bulk;
 pub mod import;
+pub mod osm;
 pub mod report;
 pub mod settings;
 
@@ -111,6 +112,9 @@ pub enum Command {
     /// Reports for centre directors and funders, as files.
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// Coverage (便利圈): the walking network.
+    #[command(subcommand)]
+    Coverage(CoverageCommand),
     /// Time the hot paths on a new, empty database and print a Markdown table.
     Bench {
         /// How many records to write.
@@ -132,6 +136,23 @@ pub enum Command {
         /// How many hotline operators log calls at once (0 to skip).
         #[arg(long, default_value_t = 20)]
         operators: usize,
+        /// How many synthetic residents the coverage section times (0 to skip; 500 service
+        /// points).
+        #[arg(long, default_value_t = 1_000_000)]
+        coverage_residents: usize,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CoverageCommand {
+    /// Import a walking network from an OpenStreetMap extract (`.osm.pbf`, or `.osm` XML),
+    /// replacing the agency's previous one.
+    ImportOsm {
+        /// The extract, e.g. `hong-kong-latest.osm.pbf`.
+        file: PathBuf,
+        /// The agency (its id); may be left out when the database holds one agency.
+        #[arg(long)]
+        agency: Option<String>,
     },
 }
 
@@ -221,9 +242,10 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
                 let toys = shegong_web::demo::lending::seed_demo_lending(&store, today).await?;
                 shegong_web::demo::reports::seed_demo_targets(&store, today).await?;
                 let requests = shegong_web::demo::assistance::seed_demo_assistance(&store, today).await?;
+                let cells = shegong_web::demo::coverage::seed_demo_coverage(&store).await?;
                 print_demo_logins();
                 println!(
-                    "{n} synthetic clients, {cases} cases, {activities} activities, {volunteers} volunteers, {toys} toys and {requests} assistance requests registered (invented people, for trying things out)"
+                    "{n} synthetic clients, {cases} cases, {activities} activities, {volunteers} volunteers, {toys} toys, {requests} assistance requests and {cells} population grid cells registered (invented people, for trying things out)"
                 );
             }
             serve(settings, store, clock).await?;
@@ -287,12 +309,44 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
             }
             return Ok(if broken { 1 } else { 0 });
         }
-        Command::Bench { writes, requests, import_rows, attendance_rows, markers, operators } => {
+        Command::Coverage(CoverageCommand::ImportOsm { file, agency }) => {
+            let store = open_store(&settings, clock).await?;
+            let agencies = store.list_agencies().await?;
+            let org = match agency {
+                Some(a) => {
+                    let id: OrgId = a.parse().map_err(|_| CliError::Usage(format!("not an agency id: {a}")))?;
+                    agencies.iter().find(|x| x.id == id).map(|x| x.id).ok_or_else(|| CliError::Usage(format!("no agency {a}")))?
+                }
+                None => match agencies.as_slice() {
+                    [one] => one.id,
+                    [] => return Err(CliError::Usage("no agency yet".into())),
+                    _ => return Err(CliError::Usage("several agencies: name one with --agency".into())),
+                },
+            };
+            let started = std::time::Instant::now();
+            let path = file.clone();
+            let graph = tokio::task::spawn_blocking(move || osm::read(&path)).await.map_err(|e| CliError::Usage(e.to_string()))??;
+            if graph.edge_count() == 0 {
+                return Err(CliError::Usage(format!("{}: no walkable ways found", file.display())));
+            }
+            let source = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let info =
+                shegong_domain::ports::CoverageRepo::save_network(&store, &shegong_domain::accounts::Actor::system(org), &graph, &source)
+                    .await?;
+            println!(
+                "walking network imported from {}: {} nodes, {} edges in {:.1} s",
+                info.source,
+                info.nodes,
+                info.edges,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Command::Bench { writes, requests, import_rows, attendance_rows, markers, operators, coverage_residents } => {
             // Never write bench data into the default database: use a scratch file unless told.
             let explicit = cli.settings.database_url.is_some() || cli.settings.config.is_some();
             let scratch = std::env::temp_dir().join(format!("shegong-bench-{}.db", std::process::id()));
             let url = if explicit { settings.database_url.clone() } else { scratch.to_string_lossy().to_string() };
-            let sizes = bench::BenchSizes { writes, requests, import_rows, attendance_rows, markers, operators };
+            let sizes = bench::BenchSizes { writes, requests, import_rows, attendance_rows, markers, operators, coverage_residents };
             let results = bench::run(&url, &sizes).await;
             if !explicit {
                 for suffix in ["", "-wal", "-shm"] {

@@ -86,6 +86,8 @@ impl Role {
                 ManageDonations,
                 ConfirmAdjustments,
                 ViewAssistanceReports,
+                ViewCoverage,
+                ManageCoverage,
             ],
             Role::Supervisor => &[
                 ViewUnits,
@@ -116,6 +118,8 @@ impl Role {
                 ManageDonations,
                 ConfirmAdjustments,
                 ViewAssistanceReports,
+                ViewCoverage,
+                ManageCoverage,
             ],
             Role::SocialWorker | Role::WelfareWorker => &[
                 ViewUnits,
@@ -140,6 +144,7 @@ impl Role {
                 ViewDonations,
                 ManageDonations,
                 ViewAssistanceReports,
+                ViewCoverage,
             ],
             // Hotline operators look callers up, register new ones and log calls; a call or a
             // check-in can become an assistance request in one step.
@@ -154,8 +159,8 @@ impl Role {
             Role::PeerSupporter | Role::Volunteer => {
                 &[ViewUnits, ViewActivities, RecordAttendance, LogCalls, ServeDuties, ViewLending, LendToys, DeliverAssistance]
             }
-            // Funders read aggregates only: no record of a person, and small counts hidden.
-            Role::FunderViewer => &[ViewUnits, ViewReports, ViewAssistanceReports],
+            // Funders read aggregates only: no record of a person or a home, and small counts hidden.
+            Role::FunderViewer => &[ViewUnits, ViewReports, ViewAssistanceReports, ViewCoverage],
         }
     }
 }
@@ -243,6 +248,13 @@ pub enum Permission {
     ConfirmAdjustments,
     /// Read the aggregated assistance and donation reports (no personal data).
     ViewAssistanceReports,
+    /// See coverage (便利圈): service points, walking-time bands and counts by area, candidate
+    /// sites and suggestions. Never a person: hexagons with counts, small ones hidden from
+    /// callers who may not read every client.
+    ViewCoverage,
+    /// Set the walking settings, import the population grid, keep the candidate sites
+    /// (agency-wide); the walking network is imported by the operator's command.
+    ManageCoverage,
 }
 
 /// Where a permission is asked for.

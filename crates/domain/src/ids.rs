@@ -217,3 +217,7 @@ id_type!(
     /// A distribution: a delivery's hand-over or a bulk distribution day.
     DistributionId
 );
+id_type!(
+    /// A candidate site for a new service point (coverage).
+    SiteId
+);

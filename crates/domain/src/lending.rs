@@ -765,12 +765,8 @@ pub fn next_step(at: UnitId, waiting: &[Reservation]) -> NextStep {
     }
 }
 
-/// Great-circle distance in kilometres.
-pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (la1, lo1, la2, lo2) = (a.0.to_radians(), a.1.to_radians(), b.0.to_radians(), b.1.to_radians());
-    let h = ((la2 - la1) / 2.0).sin().powi(2) + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
-    2.0 * 6371.0 * h.sqrt().asin()
-}
+/// Great-circle distance in kilometres (one formula for the whole product).
+pub use crate::coverage::distance_km;
 
 /// The unit nearest to a family's home among `units` (id, latitude, longitude).
 pub fn nearest_unit(home: (f64, f64), units: &[(UnitId, f64, f64)]) -> Option<UnitId> {

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cases;
 pub mod clients;
 pub mod clock;
+pub mod coverage;
 pub mod donations;
 pub mod error;
 pub mod hotline;

@@ -279,10 +279,49 @@ pub trait Storage:
     + AssistanceRepo
     + DonationsRepo
     + ReportsRepo
+    + CoverageRepo
 {
     /// `sqlite` or `postgres`.
     fn backend_name(&self) -> &'static str;
     async fn ping(&self) -> Result<()>;
+}
+
+/// Coverage (便利圈): settings, the imported population grid, candidate sites and the walking
+/// network. Every change writes its audit row in the same transaction.
+#[async_trait]
+pub trait CoverageRepo: Send + Sync {
+    /// The agency's settings (the defaults, version 0, until saved).
+    async fn coverage_settings(&self, org: OrgId) -> Result<crate::coverage::CoverageSettings>;
+    /// Saves them; refused with `Stale` when `settings.version` is not the stored one.
+    async fn save_coverage_settings(
+        &self,
+        actor: &Actor,
+        settings: &crate::coverage::CoverageSettings,
+    ) -> Result<crate::coverage::CoverageSettings>;
+    /// Replaces the agency's population grid with `cells`; returns how many were stored.
+    async fn replace_grid(&self, actor: &Actor, cells: &[crate::coverage::GridCell]) -> Result<u64>;
+    /// The grid's cells (of one district, or all).
+    async fn grid_cells(&self, org: OrgId, district: Option<&str>) -> Result<Vec<crate::coverage::GridCell>>;
+    /// Where active clients with coordinates live (of one district, or all), one person each,
+    /// with their vulnerable categories. Never names anyone.
+    async fn client_residents(&self, org: OrgId, district: Option<&str>) -> Result<Vec<crate::coverage::Resident>>;
+    async fn list_sites(&self, org: OrgId) -> Result<Vec<crate::coverage::Site>>;
+    async fn get_site(&self, org: OrgId, id: crate::ids::SiteId) -> Result<crate::coverage::Site>;
+    async fn create_site(&self, actor: &Actor, fields: &crate::coverage::SiteFields) -> Result<crate::coverage::Site>;
+    /// Refused with `Stale` on a stale version.
+    async fn update_site(
+        &self,
+        actor: &Actor,
+        id: crate::ids::SiteId,
+        version: i64,
+        fields: &crate::coverage::SiteFields,
+    ) -> Result<crate::coverage::Site>;
+    /// Refused with `Stale` on a stale version.
+    async fn delete_site(&self, actor: &Actor, id: crate::ids::SiteId, version: i64) -> Result<()>;
+    /// Replaces the agency's walking network (stored as one compact blob).
+    async fn save_network(&self, actor: &Actor, graph: &crate::coverage::WalkGraph, source: &str) -> Result<crate::coverage::NetworkInfo>;
+    async fn network_info(&self, org: OrgId) -> Result<Option<crate::coverage::NetworkInfo>>;
+    async fn network(&self, org: OrgId) -> Result<Option<crate::coverage::WalkGraph>>;
 }
 
 /// Groups, programmes and activities: planning, enrolment, attendance and the counts.

@@ -883,12 +883,8 @@ pub fn slot_of(local: chrono::NaiveDateTime) -> Slot {
     Slot::ALL[day * 3 + part]
 }
 
-/// Great-circle distance in kilometres.
-pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (la1, lo1, la2, lo2) = (a.0.to_radians(), a.1.to_radians(), b.0.to_radians(), b.1.to_radians());
-    let h = ((la2 - la1) / 2.0).sin().powi(2) + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
-    2.0 * 6371.0 * h.sqrt().asin()
-}
+/// Great-circle distance in kilometres (one formula for the whole product).
+pub use crate::coverage::distance_km;
 
 /// Why a volunteer is suggested for a duty, shown next to the suggestion.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]

@@ -27,6 +27,7 @@ mod assistance;
 mod audit;
 mod cases;
 mod clients;
+mod coverage;
 pub mod dialect;
 mod donations;
 mod hotline;

@@ -198,7 +198,7 @@ async fn check_csrf(state: &AppState, ctx: &RequestCtx, req: Request) -> AppResu
 /// Routes that take `multipart/form-data` uploads (too large to buffer here) and compare the
 /// `_csrf` part themselves with [`csrf_matches`]. A multipart write to any other route is
 /// refused, so no route without its own check can be reached that way.
-pub const MULTIPART_ROUTES: &[&str] = &["/clients/import", "/attendance/import", "/lending/photos"];
+pub const MULTIPART_ROUTES: &[&str] = &["/clients/import", "/attendance/import", "/lending/photos", "/coverage/grid"];
 
 fn multipart_checked_by_handler(content_type: &str, path: &str) -> bool {
     content_type.to_ascii_lowercase().starts_with("multipart/form-data") && MULTIPART_ROUTES.contains(&path)

@@ -6,6 +6,7 @@ pub mod api;
 pub mod assistance;
 pub mod cases;
 pub mod clients;
+pub mod coverage;
 pub mod ctx;
 pub mod demo;
 pub mod donations;

@@ -100,6 +100,7 @@ impl Page {
             "assistance-mine" => (Permission::DeliverAssistance, Scope::AnyUnit),
             "assistance-reports" => (Permission::ViewAssistanceReports, Scope::AnyUnit),
             "donations" => (Permission::ViewDonations, Scope::AnyUnit),
+            "coverage" => (Permission::ViewCoverage, Scope::AnyUnit),
             _ => return false,
         };
         u.grants.allows(perm, scope)

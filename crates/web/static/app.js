@@ -33,4 +33,18 @@
       if (src && navigator.clipboard) { navigator.clipboard.writeText(src.textContent.trim()); }
     });
   });
+  // Coverage map: a click fills in a new candidate site's coordinates.
+  document.addEventListener("click", function (e) {
+    var map = e.target.closest && e.target.closest("#coverage-map");
+    var lat = document.getElementById("site-latitude");
+    var lng = document.getElementById("site-longitude");
+    if (!map || !lat || !lng || !map.dataset.bbox) { return; }
+    var b = map.dataset.bbox.split(",").map(Number);
+    var r = map.getBoundingClientRect();
+    var x = (e.clientX - r.left) / r.width, y = (e.clientY - r.top) / r.height;
+    lat.value = (b[2] - y * (b[2] - b[0])).toFixed(6);
+    lng.value = (b[1] + x * (b[3] - b[1])).toFixed(6);
+    var name = document.getElementById("site-name");
+    if (name) { name.focus(); }
+  });
 })();

@@ -11,6 +11,7 @@ mod m20261203_000007_volunteers;
 mod m20261203_000008_lending;
 mod m20261207_000009_assistance;
 mod m20261207_000010_reports;
+mod m20261207_000011_coverage;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_lending::Migration),
             Box::new(m20261207_000009_assistance::Migration),
             Box::new(m20261207_000010_reports::Migration),
+            Box::new(m20261207_000011_coverage::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ pub mod activities;
 pub mod assistance;
 pub mod cases;
 pub mod clients;
+pub mod coverage;
 pub mod lending;
 pub mod reports;
 pub mod volunteers;

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cases;
 pub mod clients;
 pub mod clients_import;
+pub mod coverage;
 pub mod donations;
 pub mod home;
 pub mod hotline;
@@ -77,6 +78,7 @@ pub fn router() -> Router<AppState> {
         .merge(reports::routes())
         .merge(assistance::routes())
         .merge(donations::routes())
+        .merge(coverage::routes())
 }
 
 /// A url-encoded form (repeated keys allowed) whose rejections become translated errors.

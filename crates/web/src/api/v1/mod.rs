@@ -9,6 +9,7 @@ pub mod audit;
 pub mod cases;
 pub mod clients;
 pub mod clients_import;
+pub mod coverage;
 pub mod donations;
 pub mod hotline;
 pub mod lending;
@@ -33,7 +34,7 @@ use utoipa_axum::routes;
     info(title = "shegong API", description = "Case, service and statistics platform for community social-work agencies."),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
-    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "cases"), (name = "activities"), (name = "hotline"), (name = "volunteers"), (name = "lending"), (name = "assistance"), (name = "donations"), (name = "reports"), (name = "audit"))
+    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "cases"), (name = "activities"), (name = "hotline"), (name = "volunteers"), (name = "lending"), (name = "assistance"), (name = "donations"), (name = "reports"), (name = "coverage"), (name = "audit"))
 )]
 struct ApiDoc;
 
@@ -157,7 +158,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(lending::router())
         .merge(reports::router())
         .merge(assistance::router())
-        .merge(donations::router());
+        .merge(donations::router())
+        .merge(coverage::router());
     let doc = r.get_openapi().clone();
     r.route("/api/v1/openapi.json", axum::routing::get(move || async move { Json(doc) }))
 }
