@@ -90,10 +90,6 @@ pub fn default_settings() -> AssistanceSettings {
     }
 }
 
-fn code_ok(code: &str) -> bool {
-    !code.is_empty() && code.len() <= 40 && code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
 /// Checks settings: codes `a-z 0-9 _` and unique, names given, at least one active need.
 pub fn validate_settings(s: &AssistanceSettings) -> Result<AssistanceSettings> {
     let mut v = Validator::new();
@@ -101,12 +97,7 @@ pub fn validate_settings(s: &AssistanceSettings) -> Result<AssistanceSettings> {
     let mut needs = Vec::new();
     for (i, n) in s.needs.iter().enumerate() {
         let f = |x: &str| format!("needs[{i}].{x}");
-        let code = n.code.trim().to_string();
-        if !code_ok(&code) {
-            v.push(FieldError::new(f("code"), "code-chars"));
-        } else if !seen.insert(code.clone()) {
-            v.push(FieldError::new(f("code"), "duplicate"));
-        }
+        let code = v.list_code(&f("code"), &n.code, &mut seen);
         let name_en = v.text(&f("name_en"), &n.name_en, true, 100);
         let name_zh_hant = v.text(&f("name_zh_hant"), &n.name_zh_hant, true, 100);
         let name_zh_hans = v.text(&f("name_zh_hans"), &n.name_zh_hans, true, 100);

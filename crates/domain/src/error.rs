@@ -112,6 +112,18 @@ impl Validator {
         }
     }
 
+    /// Checks one code of an agency-configured list (needs, rewards, topics, tiers): `a-z 0-9 _`,
+    /// at most 40 long, and not already in `seen`. Returns the trimmed code.
+    pub fn list_code(&mut self, field: &str, raw: &str, seen: &mut std::collections::BTreeSet<String>) -> String {
+        let code = raw.trim().to_string();
+        if !is_code(&code) {
+            self.push(FieldError::new(field, "code-chars"));
+        } else if !seen.insert(code.clone()) {
+            self.push(FieldError::new(field, "duplicate"));
+        }
+        code
+    }
+
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
     }
@@ -123,6 +135,11 @@ impl Validator {
             Err(DomainError::Invalid(self.errors))
         }
     }
+}
+
+/// A code an agency chooses for a list entry: 1 to 40 of `a-z 0-9 _`.
+pub fn is_code(code: &str) -> bool {
+    !code.is_empty() && code.len() <= 40 && code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 #[cfg(test)]

@@ -95,12 +95,7 @@ pub fn validate_topics(list: &[Topic]) -> Result<Vec<Topic>> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for (i, t) in list.iter().enumerate() {
-        let code = t.code.trim().to_string();
-        if code.is_empty() || code.len() > 40 || !code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
-            v.push(FieldError::new(format!("topics[{i}].code"), "code-chars"));
-        } else if !seen.insert(code.clone()) {
-            v.push(FieldError::new(format!("topics[{i}].code"), "duplicate"));
-        }
+        let code = v.list_code(&format!("topics[{i}].code"), &t.code, &mut seen);
         let name_en = v.text(&format!("topics[{i}].name_en"), &t.name_en, true, 100);
         let name_zh_hant = v.text(&format!("topics[{i}].name_zh_hant"), &t.name_zh_hant, true, 100);
         let name_zh_hans = v.text(&format!("topics[{i}].name_zh_hans"), &t.name_zh_hans, true, 100);

@@ -172,10 +172,6 @@ pub fn default_settings() -> LendingSettings {
     }
 }
 
-fn code_ok(code: &str) -> bool {
-    !code.is_empty() && code.len() <= 40 && code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
 /// Checks settings: codes `a-z 0-9 _` and unique, names given, limits in range.
 pub fn validate_settings(s: &LendingSettings) -> Result<LendingSettings> {
     let mut v = Validator::new();
@@ -183,12 +179,7 @@ pub fn validate_settings(s: &LendingSettings) -> Result<LendingSettings> {
     let mut types = Vec::new();
     for (i, m) in s.membership_types.iter().enumerate() {
         let f = |n: &str| format!("membership_types[{i}].{n}");
-        let code = m.code.trim().to_string();
-        if !code_ok(&code) {
-            v.push(FieldError::new(f("code"), "code-chars"));
-        } else if !seen.insert(code.clone()) {
-            v.push(FieldError::new(f("code"), "duplicate"));
-        }
+        let code = v.list_code(&f("code"), &m.code, &mut seen);
         let name_en = v.text(&f("name_en"), &m.name_en, true, 100);
         let name_zh_hant = v.text(&f("name_zh_hant"), &m.name_zh_hant, true, 100);
         let name_zh_hans = v.text(&f("name_zh_hans"), &m.name_zh_hans, true, 100);
@@ -208,12 +199,7 @@ pub fn validate_settings(s: &LendingSettings) -> Result<LendingSettings> {
     let mut rewards = Vec::new();
     for (i, r) in s.rewards.iter().enumerate() {
         let f = |n: &str| format!("rewards[{i}].{n}");
-        let code = r.code.trim().to_string();
-        if !code_ok(&code) {
-            v.push(FieldError::new(f("code"), "code-chars"));
-        } else if !seen.insert(code.clone()) {
-            v.push(FieldError::new(f("code"), "duplicate"));
-        }
+        let code = v.list_code(&f("code"), &r.code, &mut seen);
         let name_en = v.text(&f("name_en"), &r.name_en, true, 100);
         let name_zh_hant = v.text(&f("name_zh_hant"), &r.name_zh_hant, true, 100);
         let name_zh_hans = v.text(&f("name_zh_hans"), &r.name_zh_hans, true, 100);

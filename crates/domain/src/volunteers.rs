@@ -92,10 +92,6 @@ pub const MAX_ENTRY_MINUTES: i32 = 24 * 60;
 /// How long a signed sign-up link stays valid.
 pub const LINK_DAYS: i64 = 14;
 
-fn code_ok(s: &str) -> bool {
-    !s.is_empty() && s.len() <= LIST_ITEM_MAX && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
 /// A list of words (skills, languages): trimmed, lower-cased, unique, at most 30.
 fn word_list(v: &mut Validator, field: &str, raw: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -680,7 +676,7 @@ impl DutyInput {
             v.push(FieldError::new("unit_id", "required"));
         }
         let kind = if self.kind.trim().is_empty() { kinds::GENERAL.to_string() } else { self.kind.trim().to_string() };
-        if !code_ok(&kind) {
+        if !crate::error::is_code(&kind) {
             v.push(FieldError::new("kind", "code-chars"));
         }
         if kind == kinds::ACTIVITY_SESSION && self.ref_id.is_none() {
@@ -1087,12 +1083,7 @@ impl VolunteerSettings {
             let mut seen = BTreeSet::new();
             let mut out = Vec::new();
             for (i, t) in list.iter().enumerate() {
-                let code = t.code.trim().to_string();
-                if !code_ok(&code) {
-                    v.push(FieldError::new(format!("{field}[{i}].code"), "code-chars"));
-                } else if !seen.insert(code.clone()) {
-                    v.push(FieldError::new(format!("{field}[{i}].code"), "duplicate"));
-                }
+                let code = v.list_code(&format!("{field}[{i}].code"), &t.code, &mut seen);
                 if !(t.hours.is_finite() && t.hours > 0.0 && t.hours <= 100_000.0) {
                     v.push(FieldError::new(format!("{field}[{i}].hours"), "out-of-range").with("min", 1).with("max", 100_000));
                 }
