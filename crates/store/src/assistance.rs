@@ -87,7 +87,7 @@ async fn audit<C: ConnectionTrait>(
     detail: serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    append_in(c, actor, AuditEvent::new(action, "assistance_request", id).detail(detail), now).await.map_err(db_err)
+    crate::audit::record(c, actor, action, "assistance_request", id, detail, now).await
 }
 
 /// Names for a page of requests: the household's (else the person's) and the assignee's.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{entity::prelude::*, ConnectionTrait, QueryOrder, QuerySelect, Set};
 use shegong_domain::accounts::Actor;
-use shegong_domain::audit::{verify_chain, AuditEntry, AuditEvent, VerifyReport, GENESIS_HASH};
+use shegong_domain::audit::{verify_chain, Action, AuditEntry, AuditEvent, VerifyReport, GENESIS_HASH};
 use shegong_domain::ids::{OrgId, UserId};
 use shegong_domain::ports::AuditRepo;
 use shegong_domain::{DomainError, Result};
@@ -78,6 +78,20 @@ impl From<log::Model> for AuditEntry {
 pub(crate) async fn start_chain<C: ConnectionTrait>(c: &C, org: OrgId) -> Result<(), DbErr> {
     head::ActiveModel { org_id: Set(org.0), seq: Set(0), hash: Set(GENESIS_HASH.to_string()) }.insert(c).await?;
     Ok(())
+}
+
+/// `append_in` for a capability's write: one entry about a record of kind `what`, with the
+/// database error mapped as on every request path.
+pub(crate) async fn record<C: ConnectionTrait>(
+    c: &C,
+    actor: &Actor,
+    action: Action,
+    what: &'static str,
+    id: impl ToString,
+    detail: serde_json::Value,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    append_in(c, actor, AuditEvent::new(action, what, id).detail(detail), at).await.map_err(db_err)
 }
 
 /// Appends one entry inside the caller's transaction, so the change and its record commit together.

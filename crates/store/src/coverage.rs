@@ -2,7 +2,7 @@
 //! candidate sites, and the walking network as one blob per agency. Every change is one
 //! write transaction with its audit row.
 
-use crate::audit::append_in;
+use crate::audit::record as audit;
 use crate::{db_err, Store};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -10,7 +10,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{entity::prelude::*, ConnectionTrait, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 use shegong_domain::accounts::Actor;
-use shegong_domain::audit::{Action, AuditEvent};
+use shegong_domain::audit::Action;
 use shegong_domain::coverage::{CoverageSettings, GridCell, NetworkInfo, Resident, Site, SiteFields, WalkGraph, VULNERABLE};
 use shegong_domain::ids::{OrgId, SiteId};
 use shegong_domain::ports::CoverageRepo;
@@ -61,18 +61,6 @@ entity!(network, "coverage_networks", {
 
 fn storage(e: impl std::fmt::Display) -> DomainError {
     DomainError::Storage(e.to_string())
-}
-
-async fn audit<C: ConnectionTrait>(
-    c: &C,
-    actor: &Actor,
-    action: Action,
-    what: &'static str,
-    id: impl ToString,
-    detail: serde_json::Value,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    append_in(c, actor, AuditEvent::new(action, what, id).detail(detail), now).await.map_err(db_err)
 }
 
 fn to_site(m: site::Model) -> Site {

@@ -7,7 +7,7 @@
 //! `stock-insufficient`; a CHECK constraint holds the same rule in the schema. The balances
 //! can always be rebuilt from the ledger (`rebuild_stock`).
 
-use crate::audit::append_in;
+use crate::audit::record as audit;
 use crate::{db_err, Store};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -15,7 +15,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{entity::prelude::*, ConnectionTrait, DatabaseTransaction, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 use shegong_domain::accounts::Actor;
-use shegong_domain::audit::{Action, AuditEvent};
+use shegong_domain::audit::Action;
 use shegong_domain::donations::{
     check_confirm, check_spend, replay, stock_insufficient, Adjustment, AdjustmentStatus, DistributionFields, Donation, DonationFact,
     DonationFacts, DonationFields, DonationItem, DonationKind, Donor, DonorFields, DonorKind, ItemCategory, Movement, MovementFact,
@@ -430,18 +430,6 @@ async fn item_names<C: ConnectionTrait>(c: &C, org: OrgId, ids: impl IntoIterato
 async fn adjustments_named<C: ConnectionTrait>(c: &C, org: OrgId, rows: Vec<adjustment::Model>) -> Result<Vec<Adjustment>> {
     let names = item_names(c, org, rows.iter().map(|a| a.item_id)).await?;
     Ok(rows.into_iter().map(|m| to_adjustment(m, &names)).collect())
-}
-
-async fn audit<C: ConnectionTrait>(
-    c: &C,
-    actor: &Actor,
-    action: Action,
-    what: &'static str,
-    id: impl ToString,
-    detail: serde_json::Value,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    append_in(c, actor, AuditEvent::new(action, what, id).detail(detail), now).await.map_err(db_err)
 }
 
 /// The ledger replayed: (unit, item) → sum of its lines.

@@ -4,7 +4,7 @@
 //! redemption takes the household's (`points >= cost`). Concurrent counters therefore queue
 //! on those rows and the loser is refused; one open loan per toy is also a unique index.
 
-use crate::audit::append_in;
+use crate::audit::record as audit;
 use crate::{db_err, Store};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -12,7 +12,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{entity::prelude::*, ConnectionTrait, DatabaseTransaction, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 use shegong_domain::accounts::Actor;
-use shegong_domain::audit::{Action, AuditEvent};
+use shegong_domain::audit::Action;
 use shegong_domain::ids::{ClientId, HouseholdId, LoanId, MemberId, OrgId, RepairId, ReservationId, ToyId, TransferId, UnitId};
 use shegong_domain::lending::{
     attendance_points, check_out, check_return, default_settings, next_step, renew, CheckOut, Condition, DevArea, LendingSettings, Loan,
@@ -426,18 +426,6 @@ async fn next_number<C: ConnectionTrait>(c: &C, org: OrgId, col: counter::Column
     let row = c.query_one(&q).await.map_err(db_err)?.ok_or_else(|| storage("lending counter missing"))?;
     let next: i64 = row.try_get("", col.as_str()).map_err(db_err)?;
     Ok(next - 1)
-}
-
-async fn audit<C: ConnectionTrait>(
-    c: &C,
-    actor: &Actor,
-    action: Action,
-    what: &'static str,
-    id: impl ToString,
-    detail: serde_json::Value,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    append_in(c, actor, AuditEvent::new(action, what, id).detail(detail), now).await.map_err(db_err)
 }
 
 /// Sets a toy's status and place (and bumps its version).

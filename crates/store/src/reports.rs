@@ -1,13 +1,13 @@
 //! Report storage: the yearly output targets. The figures themselves are read through each
 //! capability's own facts and counts.
 
-use crate::audit::append_in;
+use crate::audit::record as audit;
 use crate::{db_err, Store};
 use async_trait::async_trait;
 use sea_orm::{entity::prelude::*, ConnectionTrait, QueryOrder, Set};
 use serde_json::json;
 use shegong_domain::accounts::Actor;
-use shegong_domain::audit::{Action, AuditEvent};
+use shegong_domain::audit::Action;
 use shegong_domain::ids::{OrgId, TargetId, UnitId};
 use shegong_domain::ports::ReportsRepo;
 use shegong_domain::reports::{Measure, Target, TargetFields};
@@ -113,7 +113,7 @@ impl ReportsRepo for Store {
         .insert(&txn)
         .await
         .map_err(db_err)?;
-        append_in(&txn, actor, AuditEvent::new(Action::Create, "report_target", m.id).detail(detail(f)), now).await.map_err(db_err)?;
+        audit(&txn, actor, Action::Create, "report_target", m.id, detail(f), now).await?;
         txn.commit().await.map_err(db_err)?;
         to_target(m)
     }
@@ -145,7 +145,7 @@ impl ReportsRepo for Store {
         if done.rows_affected != 1 {
             return Err(DomainError::Stale);
         }
-        append_in(&txn, actor, AuditEvent::new(Action::Update, "report_target", id).detail(detail(f)), now).await.map_err(db_err)?;
+        audit(&txn, actor, Action::Update, "report_target", id, detail(f), now).await?;
         let m = load(&txn, org, id).await?;
         txn.commit().await.map_err(db_err)?;
         to_target(m)
@@ -167,7 +167,7 @@ impl ReportsRepo for Store {
             return Err(DomainError::Stale);
         }
         let d = json!({"unit_id": before.unit_id, "agreement": before.agreement, "year": before.year, "measure": before.measure});
-        append_in(&txn, actor, AuditEvent::new(Action::Delete, "report_target", id).detail(d), now).await.map_err(db_err)?;
+        audit(&txn, actor, Action::Delete, "report_target", id, d, now).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(())
     }
