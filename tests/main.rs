@@ -17,5 +17,6 @@ mod hotline;
 mod lending;
 mod ops;
 mod reports;
+mod security;
 mod units;
 mod volunteers;

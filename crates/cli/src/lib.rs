@@ -233,20 +233,12 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
     match cli.command {
         Command::Serve { demo } => {
             let store = open_store(&settings, clock.clone()).await?;
-            if demo && shegong_web::demo::seed_if_empty(&store).await? {
-                let n = shegong_web::demo::seed_demo_clients(&store, 300, 2026).await?;
+            if demo {
                 let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Hong_Kong).date_naive();
-                let cases = shegong_web::demo::cases::seed_demo_cases(&store, 80, 2026, today).await?;
-                let activities = shegong_web::demo::activities::seed_demo_activities(&store, 2026, today).await?;
-                let volunteers = shegong_web::demo::volunteers::seed_demo_volunteers(&store, today).await?;
-                let toys = shegong_web::demo::lending::seed_demo_lending(&store, today).await?;
-                shegong_web::demo::reports::seed_demo_targets(&store, today).await?;
-                let requests = shegong_web::demo::assistance::seed_demo_assistance(&store, today).await?;
-                let cells = shegong_web::demo::coverage::seed_demo_coverage(&store).await?;
-                print_demo_logins();
-                println!(
-                    "{n} synthetic clients, {cases} cases, {activities} activities, {volunteers} volunteers, {toys} toys, {requests} assistance requests and {cells} population grid cells registered (invented people, for trying things out)"
-                );
+                if let Some(summary) = shegong_web::demo::seed_full(&store, today).await? {
+                    print_demo_logins();
+                    println!("{summary} registered (invented people, for trying things out)");
+                }
             }
             serve(settings, store, clock).await?;
         }

@@ -217,7 +217,19 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(db: TestDb) -> Self {
-        let seeded = seed(&db.store, "").await;
+        Self::spawn_seeded(db, "").await
+    }
+
+    /// The application over the whole demo agency (sign in with the demo logins), beside the
+    /// usual seeded agency whose usernames start with `t-`.
+    pub async fn spawn_demo(db: TestDb) -> Self {
+        let today = shegong_domain::clock::Clock::now(db.clock.as_ref()).date_naive();
+        shegong_web::demo::seed_full(&db.store, today).await.unwrap().expect("an empty database");
+        Self::spawn_seeded(db, "t-").await
+    }
+
+    async fn spawn_seeded(db: TestDb, prefix: &str) -> Self {
+        let seeded = seed(&db.store, prefix).await;
         let search = Arc::new(shegong_search::ClientSearch::in_memory().unwrap());
         let state = AppState::new(Arc::new(db.store.clone()), search, db.clock.clone(), WebConfig::default());
         let app = shegong_web::router(state.clone());

@@ -175,6 +175,45 @@ pub async fn seed_if_empty(store: &dyn Storage) -> AppResult<bool> {
     Ok(true)
 }
 
+/// What [`seed_full`] registered, for the start-up message.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DemoSummary {
+    pub clients: u64,
+    pub cases: u64,
+    pub activities: u64,
+    pub volunteers: u64,
+    pub toys: u64,
+    pub requests: u64,
+    pub cells: u64,
+}
+
+impl std::fmt::Display for DemoSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} synthetic clients, {} cases, {} activities, {} volunteers, {} toys, {} assistance requests and {} population grid cells",
+            self.clients, self.cases, self.activities, self.volunteers, self.toys, self.requests, self.cells
+        )
+    }
+}
+
+/// The whole demo: the agency, then invented records for every capability, dated around
+/// `today`. Returns `None` when the database already held an agency (nothing is written then).
+pub async fn seed_full(store: &dyn Storage, today: chrono::NaiveDate) -> AppResult<Option<DemoSummary>> {
+    if !seed_if_empty(store).await? {
+        return Ok(None);
+    }
+    let mut s = DemoSummary { clients: seed_demo_clients(store, 300, 2026).await?, ..Default::default() };
+    s.cases = cases::seed_demo_cases(store, 80, 2026, today).await?;
+    s.activities = activities::seed_demo_activities(store, 2026, today).await?;
+    s.volunteers = volunteers::seed_demo_volunteers(store, today).await?;
+    s.toys = lending::seed_demo_lending(store, today).await?;
+    reports::seed_demo_targets(store, today).await?;
+    s.requests = assistance::seed_demo_assistance(store, today).await?;
+    s.cells = coverage::seed_demo_coverage(store).await?;
+    Ok(Some(s))
+}
+
 /// Adds `n` synthetic clients to the first agency's active units, with a few near-duplicates
 /// so the duplicate review has something to show. Returns how many were registered.
 pub async fn seed_demo_clients(store: &dyn Storage, n: usize, seed: u64) -> AppResult<u64> {
