@@ -1023,3 +1023,93 @@ async fn coverage_map_grid_site_and_suggestion_in_simplified_chinese() {
     assert_eq!(b.value("#s-detour").await, "5");
     b.close().await;
 }
+
+/// One accessibility finding: the rule, its impact, and where.
+#[derive(serde::Deserialize, Debug)]
+struct AxeViolation {
+    id: String,
+    impact: Option<String>,
+    help: String,
+    nodes: Vec<String>,
+}
+
+/// Runs axe-core's WCAG 2.1 A and AA rules in the page the browser shows.
+async fn axe(b: &Browser, source: &str) -> Vec<AxeViolation> {
+    b.client.execute(source, vec![]).await.expect("axe-core loads into the page");
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] })
+          .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' ' + n.html.slice(0, 120)) }))))
+          .catch(e => done([{ id: 'axe-error', impact: null, help: String(e), nodes: [] }]));
+    "#;
+    let found = b.client.execute_async(script, vec![]).await.expect("axe-core runs");
+    serde_json::from_value(found).expect("axe-core's findings")
+}
+
+/// Every page of the demo site, as the roles that reach it, in the three languages: axe-core
+/// finds no WCAG 2.1 A or AA violation. Pages come from a crawl, so a new page is checked the
+/// day it is linked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_passes_axe_in_three_languages() {
+    let Some(source) = std::env::var("SHEGONG_AXE").ok().map(|p| std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))) else {
+        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "SHEGONG_AXE must name axe.min.js in CI");
+        eprintln!("SHEGONG_AXE is not set: skipping the accessibility check");
+        return;
+    };
+    let app = TestApp::spawn_demo(TestDb::new(Backend::Sqlite).await.expect("SQLite is always available")).await;
+    let Some(b) = Browser::start(&app.base).await else { return };
+
+    // Which pages each account opens: the first account to reach a kind of page checks it.
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut plan: Vec<(&str, Vec<String>)> = Vec::new();
+    for login in ["admin", "supervisor", "worker", "welfare", "hotline", "volunteer"] {
+        let c = app.client();
+        assert_eq!(c.login(login, shegong_web::demo::DEMO_PASSWORD).await.status(), 303);
+        let pages = crate::security::crawl(&c, &["/"], 1, 300).await;
+        let mine: Vec<String> = pages.into_iter().map(|p| p.path).filter(|p| kinds.insert(crate::security::pattern(p))).collect();
+        plan.push((login, mine));
+    }
+
+    let mut findings: Vec<String> = Vec::new();
+    let mut checked = 0;
+    for locale in ["zh-Hant-HK", "zh-Hans-CN", "en"] {
+        b.client.delete_all_cookies().await.unwrap();
+        b.goto("/login").await;
+        b.wait_for("html[lang]").await;
+        for v in axe(&b, &source).await {
+            findings.push(format!("{locale} /login (signed out): {} [{}] {} at {:?}", v.id, v.impact.unwrap_or_default(), v.help, v.nodes));
+        }
+        for (login, paths) in &plan {
+            b.client.delete_all_cookies().await.unwrap();
+            b.sign_in(login, shegong_web::demo::DEMO_PASSWORD).await;
+            b.find("#locale-select").await.select_by_value(locale).await.unwrap();
+            b.wait_for(&format!("html[lang=\"{locale}\"]")).await;
+            for path in paths {
+                b.goto(path).await;
+                b.wait_for("main").await;
+                checked += 1;
+                for v in axe(&b, &source).await {
+                    findings.push(format!(
+                        "{locale} {path} ({login}): {} [{}] {} at {:?}",
+                        v.id,
+                        v.impact.unwrap_or_default(),
+                        v.help,
+                        v.nodes
+                    ));
+                }
+            }
+        }
+    }
+    // The check can fail: an image without a text alternative is found.
+    b.client
+        .execute("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/static/none.png\">')", vec![])
+        .await
+        .unwrap();
+    let canary = axe(&b, &source).await;
+    assert!(canary.iter().any(|v| v.id == "image-alt"), "axe-core finds an image without alt text: {canary:?}");
+    b.close().await;
+    println!("axe-core: {checked} pages ({} kinds, 3 languages), {} violations", kinds.len(), findings.len());
+    assert!(kinds.len() >= 70, "the crawl reaches the site: {} kinds of page", kinds.len());
+    assert!(findings.is_empty(), "WCAG 2.1 AA violations:\n{}", findings.join("\n"));
+}
