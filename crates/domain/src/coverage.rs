@@ -1146,6 +1146,7 @@ pub struct NetworkInfo {
 
 /// What adding the chosen sites would change.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+#[schema(as = SiteSuggestion)]
 pub struct Suggestion {
     pub k: usize,
     pub target_minutes: i32,

@@ -544,7 +544,7 @@ impl AdjustmentInput {
         if self.item_id.is_none() {
             v.push(FieldError::new("item_id", "required"));
         }
-        if self.delta == 0 || self.delta.abs() > MAX_QUANTITY {
+        if self.delta == 0 || self.delta.unsigned_abs() > MAX_QUANTITY.unsigned_abs() {
             v.push(FieldError::new("delta", "out-of-range").with("min", -MAX_QUANTITY).with("max", MAX_QUANTITY));
         }
         let reason = v.text("reason", &self.reason, true, 1000);
@@ -569,6 +569,7 @@ pub fn check_confirm(status: AdjustmentStatus, proposed_by: Option<UserId>, conf
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AdjustmentDecisionInput)]
 pub struct DecisionInput {
     /// `confirmed` or `rejected`.
     pub decision: String,
@@ -576,6 +577,7 @@ pub struct DecisionInput {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = StockTransferInput)]
 pub struct TransferInput {
     pub from_unit_id: Option<UnitId>,
     pub to_unit_id: Option<UnitId>,

@@ -1011,6 +1011,7 @@ impl HoursInput {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = HoursDecisionInput)]
 pub struct DecisionInput {
     pub approve: bool,
     pub version: i64,

@@ -273,7 +273,7 @@ impl AccountsRepo for Store {
             .col_expr(user::Column::Active, Expr::value(up.active))
             .col_expr(user::Column::SensitiveAccess, Expr::value(up.sensitive_access))
             .col_expr(user::Column::IdNumberAccess, Expr::value(up.id_number_access))
-            .col_expr(user::Column::Version, Expr::value(up.version + 1))
+            .col_expr(user::Column::Version, Expr::value(up.version.saturating_add(1)))
             .col_expr(user::Column::UpdatedAt, Expr::value(now))
             .filter(user::Column::OrgId.eq(org.0))
             .filter(user::Column::Id.eq(id.0))

@@ -1176,7 +1176,7 @@ impl ActivitiesRepo for Store {
         }
         let staff_before = staff_of(&txn, org, &[id.0]).await?.remove(&id.0).unwrap_or_default();
         let fields = changed(&before, f, &staff_before);
-        let mut a = activity::ActiveModel { version: Set(version + 1), updated_at: Set(now), ..Default::default() };
+        let mut a = activity::ActiveModel { version: Set(version.saturating_add(1)), updated_at: Set(now), ..Default::default() };
         set_activity_fields(&mut a, f);
         activity::Entity::update_many()
             .set(a)
@@ -1258,7 +1258,7 @@ impl ActivitiesRepo for Store {
             .col_expr(activity::Column::EvalOn, Expr::value(Some(e.evaluated_on)))
             .col_expr(activity::Column::EvalBy, Expr::value(Some(e.evaluated_by.clone())))
             .col_expr(activity::Column::Status, Expr::value(ActivityStatus::Completed.as_str()))
-            .col_expr(activity::Column::Version, Expr::value(version + 1))
+            .col_expr(activity::Column::Version, Expr::value(version.saturating_add(1)))
             .col_expr(activity::Column::UpdatedAt, Expr::value(now))
             .filter(activity::Column::OrgId.eq(org.0))
             .filter(activity::Column::Id.eq(id.0))
@@ -1340,7 +1340,7 @@ impl ActivitiesRepo for Store {
         let txn = crate::dialect::write_txn(&self.db).await.map_err(db_err)?;
         let res = session::Entity::update_many()
             .col_expr(session::Column::Log, Expr::value(log))
-            .col_expr(session::Column::Version, Expr::value(version + 1))
+            .col_expr(session::Column::Version, Expr::value(version.saturating_add(1)))
             .col_expr(session::Column::UpdatedAt, Expr::value(now))
             .filter(session::Column::OrgId.eq(org.0))
             .filter(session::Column::Id.eq(id.0))

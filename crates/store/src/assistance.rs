@@ -181,7 +181,7 @@ async fn one<C: ConnectionTrait>(c: &C, org: OrgId, m: request::Model) -> Result
 
 /// Moves a request on from the status it was read at; `Stale` when someone else moved it first.
 async fn guarded(txn: &DatabaseTransaction, before: &request::Model, mut am: request::ActiveModel) -> Result<()> {
-    am.version = Set(before.version + 1);
+    am.version = Set(before.version.saturating_add(1));
     let done = request::Entity::update_many()
         .set(am)
         .filter(request::Column::OrgId.eq(before.org_id))
@@ -429,7 +429,7 @@ impl AssistanceRepo for Store {
         .map_err(db_err)?;
         request::Entity::update_many()
             .col_expr(request::Column::HasPhoto, Expr::value(true))
-            .col_expr(request::Column::Version, Expr::value(before.version + 1))
+            .col_expr(request::Column::Version, Expr::value(before.version.saturating_add(1)))
             .filter(request::Column::OrgId.eq(org.0))
             .filter(request::Column::Id.eq(id.0))
             .exec(&txn)

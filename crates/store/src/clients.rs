@@ -693,7 +693,7 @@ impl ClientsRepo for Store {
         if matches!(before.status, ClientStatus::Merged | ClientStatus::Anonymised) {
             return Err(DomainError::invalid("status", "client-retired"));
         }
-        let mut a = client::ActiveModel { version: Set(version + 1), updated_at: Set(now), ..Default::default() };
+        let mut a = client::ActiveModel { version: Set(version.saturating_add(1)), updated_at: Set(now), ..Default::default() };
         set_fields(&mut a, f);
         let res = client::Entity::update_many()
             .set(a)
@@ -939,7 +939,7 @@ impl ClientsRepo for Store {
             }
         }
         let mut a = client::ActiveModel {
-            version: Set(survivor.version + 1),
+            version: Set(survivor.version.saturating_add(1)),
             updated_at: Set(now),
             phones: Set(phones.join(",")),
             ..Default::default()
@@ -1005,7 +1005,7 @@ impl ClientsRepo for Store {
         client::Entity::update_many()
             .col_expr(client::Column::Status, Expr::value(ClientStatus::Merged.as_str()))
             .col_expr(client::Column::MergedInto, Expr::value(Some(survivor_id.0)))
-            .col_expr(client::Column::Version, Expr::value(merged.version + 1))
+            .col_expr(client::Column::Version, Expr::value(merged.version.saturating_add(1)))
             .col_expr(client::Column::UpdatedAt, Expr::value(now))
             .filter(client::Column::OrgId.eq(org.0))
             .filter(client::Column::Id.eq(merged_id.0))
@@ -1169,7 +1169,7 @@ impl ClientsRepo for Store {
                     client::Column::Status,
                     Expr::value(if m.status == "merged" { ClientStatus::Merged.as_str() } else { ClientStatus::Anonymised.as_str() }),
                 )
-                .col_expr(client::Column::Version, Expr::value(m.version + 1))
+                .col_expr(client::Column::Version, Expr::value(m.version.saturating_add(1)))
                 .col_expr(client::Column::UpdatedAt, Expr::value(now))
                 .filter(client::Column::OrgId.eq(org.0))
                 .filter(client::Column::Id.eq(m.id))
@@ -1353,7 +1353,7 @@ impl ClientsRepo for Store {
             .col_expr(household::Column::UnitId, Expr::value(f.unit_id.0))
             .col_expr(household::Column::Name, Expr::value(f.name.clone()))
             .col_expr(household::Column::Address, Expr::value(f.address.clone()))
-            .col_expr(household::Column::Version, Expr::value(version + 1))
+            .col_expr(household::Column::Version, Expr::value(version.saturating_add(1)))
             .col_expr(household::Column::UpdatedAt, Expr::value(now))
             .filter(household::Column::OrgId.eq(org.0))
             .filter(household::Column::Id.eq(id.0))
@@ -1408,7 +1408,7 @@ async fn set_status(
     let res = client::Entity::update_many()
         .col_expr(client::Column::Status, Expr::value(to.as_str()))
         .col_expr(client::Column::ClosedOn, Expr::value(on))
-        .col_expr(client::Column::Version, Expr::value(version + 1))
+        .col_expr(client::Column::Version, Expr::value(version.saturating_add(1)))
         .col_expr(client::Column::UpdatedAt, Expr::value(now))
         .filter(client::Column::OrgId.eq(org.0))
         .filter(client::Column::Id.eq(id.0))

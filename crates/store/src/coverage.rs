@@ -264,7 +264,7 @@ impl CoverageRepo for Store {
             .col_expr(site::Column::District, Expr::value(f.district.clone()))
             .col_expr(site::Column::Latitude, Expr::value(f.latitude))
             .col_expr(site::Column::Longitude, Expr::value(f.longitude))
-            .col_expr(site::Column::Version, Expr::value(version + 1))
+            .col_expr(site::Column::Version, Expr::value(version.saturating_add(1)))
             .col_expr(site::Column::UpdatedAt, Expr::value(now))
             .filter(site::Column::OrgId.eq(org.0))
             .filter(site::Column::Id.eq(id.0))

@@ -802,7 +802,7 @@ impl DonationsRepo for Store {
             .col_expr(adjustment::Column::Status, Expr::value(next.as_str()))
             .col_expr(adjustment::Column::DecidedByName, Expr::value(actor.name.clone()))
             .col_expr(adjustment::Column::DecidedAt, Expr::value(now))
-            .col_expr(adjustment::Column::Version, Expr::value(a.version + 1))
+            .col_expr(adjustment::Column::Version, Expr::value(a.version.saturating_add(1)))
             .filter(adjustment::Column::OrgId.eq(org.0))
             .filter(adjustment::Column::Id.eq(id.0))
             .filter(adjustment::Column::Version.eq(a.version))

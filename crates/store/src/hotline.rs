@@ -429,7 +429,7 @@ impl HotlineRepo for Store {
             unit_id: Set(unit.0),
             numbers: Set(f.numbers.join(",")),
             opening_hours: Set(f.opening_hours.clone()),
-            version: Set(version + 1),
+            version: Set(version.saturating_add(1)),
             updated_at: Set(now),
         };
         if stored.is_some() {
@@ -457,7 +457,12 @@ impl HotlineRepo for Store {
         .await
         .map_err(db_err)?;
         txn.commit().await.map_err(db_err)?;
-        Ok(HotlinePoint { unit_id: unit, numbers: f.numbers.clone(), opening_hours: f.opening_hours.clone(), version: version + 1 })
+        Ok(HotlinePoint {
+            unit_id: unit,
+            numbers: f.numbers.clone(),
+            opening_hours: f.opening_hours.clone(),
+            version: version.saturating_add(1),
+        })
     }
 
     async fn add_shift(&self, actor: &Actor, unit: UnitId, s: &ShiftInput) -> Result<Shift> {
@@ -599,7 +604,7 @@ impl HotlineRepo for Store {
         }
         call::Entity::update_many()
             .col_expr(call::Column::AcknowledgedAt, Expr::value(now))
-            .col_expr(call::Column::Version, Expr::value(m.version + 1))
+            .col_expr(call::Column::Version, Expr::value(m.version.saturating_add(1)))
             .filter(call::Column::OrgId.eq(org.0))
             .filter(call::Column::Id.eq(id.0))
             .exec(&txn)
@@ -619,7 +624,7 @@ impl HotlineRepo for Store {
         let m = call::Entity::find_by_id((org.0, id.0)).one(&txn).await.map_err(db_err)?.ok_or(DomainError::NotFound)?;
         call::Entity::update_many()
             .col_expr(call::Column::CaseId, Expr::value(case.0))
-            .col_expr(call::Column::Version, Expr::value(m.version + 1))
+            .col_expr(call::Column::Version, Expr::value(m.version.saturating_add(1)))
             .filter(call::Column::OrgId.eq(org.0))
             .filter(call::Column::Id.eq(id.0))
             .exec(&txn)
@@ -750,7 +755,7 @@ impl HotlineRepo for Store {
         let done = schedule::Entity::update_many()
             .col_expr(schedule::Column::NextDueOn, Expr::value(effect.next_due_on))
             .col_expr(schedule::Column::Misses, Expr::value(effect.misses))
-            .col_expr(schedule::Column::Version, Expr::value(s.version + 1))
+            .col_expr(schedule::Column::Version, Expr::value(s.version.saturating_add(1)))
             .filter(schedule::Column::OrgId.eq(org.0))
             .filter(schedule::Column::Id.eq(id.0))
             .filter(schedule::Column::Version.eq(s.version))

@@ -722,7 +722,7 @@ impl LendingRepo for Store {
         a.created_at = sea_orm::ActiveValue::NotSet;
         a.org_id = sea_orm::ActiveValue::NotSet;
         a.id = sea_orm::ActiveValue::NotSet;
-        a.version = Set(version + 1);
+        a.version = Set(version.saturating_add(1));
         let done = toy::Entity::update_many()
             .set(a)
             .filter(toy::Column::OrgId.eq(org.0))
@@ -995,7 +995,7 @@ impl LendingRepo for Store {
         let took_toy = toy::Entity::update_many()
             .col_expr(toy::Column::Status, Expr::value(ToyStatus::OnLoan.as_str()))
             .col_expr(toy::Column::UnitId, Expr::value(unit.0))
-            .col_expr(toy::Column::Version, Expr::value(t.version + 1))
+            .col_expr(toy::Column::Version, Expr::value(t.version.saturating_add(1)))
             .col_expr(toy::Column::UpdatedAt, Expr::value(now))
             .filter(toy::Column::OrgId.eq(org.0))
             .filter(toy::Column::Id.eq(toy_id.0))
@@ -1075,7 +1075,7 @@ impl LendingRepo for Store {
             .col_expr(loan::Column::PartsReturned, Expr::value(parts_returned))
             .col_expr(loan::Column::ConditionIn, Expr::value(condition.as_str()))
             .col_expr(loan::Column::Note, Expr::value(note))
-            .col_expr(loan::Column::Version, Expr::value(l.version + 1))
+            .col_expr(loan::Column::Version, Expr::value(l.version.saturating_add(1)))
             .filter(loan::Column::OrgId.eq(org.0))
             .filter(loan::Column::Id.eq(l.id))
             .filter(loan::Column::ReturnedOn.is_null())
@@ -1159,7 +1159,7 @@ impl LendingRepo for Store {
         let done = loan::Entity::update_many()
             .col_expr(loan::Column::DueOn, Expr::value(due))
             .col_expr(loan::Column::Renewals, Expr::value(l.renewals + 1))
-            .col_expr(loan::Column::Version, Expr::value(l.version + 1))
+            .col_expr(loan::Column::Version, Expr::value(l.version.saturating_add(1)))
             .filter(loan::Column::OrgId.eq(org.0))
             .filter(loan::Column::Id.eq(l.id))
             .filter(loan::Column::Version.eq(l.version))
@@ -1192,7 +1192,7 @@ impl LendingRepo for Store {
             .col_expr(loan::Column::ReturnedOn, Expr::value(today))
             .col_expr(loan::Column::PartsReturned, Expr::value(0))
             .col_expr(loan::Column::Note, Expr::value(note))
-            .col_expr(loan::Column::Version, Expr::value(l.version + 1))
+            .col_expr(loan::Column::Version, Expr::value(l.version.saturating_add(1)))
             .filter(loan::Column::OrgId.eq(org.0))
             .filter(loan::Column::Id.eq(l.id))
             .filter(loan::Column::ReturnedOn.is_null())

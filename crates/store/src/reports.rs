@@ -132,7 +132,7 @@ impl ReportsRepo for Store {
                 measure: Set(f.measure.as_str().to_string()),
                 target: Set(f.target),
                 label: Set(f.label.clone()),
-                version: Set(version + 1),
+                version: Set(version.saturating_add(1)),
                 updated_at: Set(now),
                 ..Default::default()
             })

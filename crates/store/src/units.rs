@@ -204,7 +204,7 @@ impl UnitsRepo for Store {
     async fn update_unit(&self, actor: &Actor, id: UnitId, version: i64, f: &UnitFields) -> Result<ServiceUnit> {
         let now = self.now();
         let txn = crate::dialect::write_txn(&self.db).await.map_err(db_err)?;
-        let mut a = unit::ActiveModel { version: Set(version + 1), updated_at: Set(now), ..Default::default() };
+        let mut a = unit::ActiveModel { version: Set(version.saturating_add(1)), updated_at: Set(now), ..Default::default() };
         set_fields(&mut a, f);
         // The version in the WHERE clause makes a stale edit touch no row.
         let res = unit::Entity::update_many()

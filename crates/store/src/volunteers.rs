@@ -441,7 +441,7 @@ impl VolunteersRepo for Store {
             return Err(DomainError::Stale);
         }
         let tiers = serde_json::to_string(&VolunteerSettings { version: 0, ..s.clone() }).map_err(storage)?;
-        let version = s.version + 1;
+        let version = s.version.saturating_add(1);
         match stored {
             Some(m) => {
                 settings::Entity::update_many()
@@ -529,7 +529,7 @@ impl VolunteersRepo for Store {
         let txn = crate::dialect::write_txn(&self.db).await.map_err(db_err)?;
         let before = volunteer::Entity::find_by_id((org.0, id.0)).one(&txn).await.map_err(db_err)?.ok_or(DomainError::NotFound)?;
         let done = volunteer::Entity::update_many()
-            .set(volunteer_model(org, id.0, f, version + 1, now))
+            .set(volunteer_model(org, id.0, f, version.saturating_add(1), now))
             .filter(volunteer::Column::OrgId.eq(org.0))
             .filter(volunteer::Column::Id.eq(id.0))
             .filter(volunteer::Column::Version.eq(version))
@@ -649,7 +649,7 @@ impl VolunteersRepo for Store {
             .col_expr(course::Column::ValidMonths, Expr::value(f.valid_months.map(|m| m as i32)))
             .col_expr(course::Column::RequiredFor, Expr::value(join(&f.required_for)))
             .col_expr(course::Column::Active, Expr::value(f.active))
-            .col_expr(course::Column::Version, Expr::value(version + 1))
+            .col_expr(course::Column::Version, Expr::value(version.saturating_add(1)))
             .filter(course::Column::OrgId.eq(org.0))
             .filter(course::Column::Id.eq(id.0))
             .filter(course::Column::Version.eq(version))
@@ -886,7 +886,7 @@ impl VolunteersRepo for Store {
                     .col_expr(assignment::Column::Via, Expr::value(via.as_str()))
                     .col_expr(assignment::Column::StartsAt, Expr::value(d.starts_at))
                     .col_expr(assignment::Column::EndsAt, Expr::value(d.ends_at))
-                    .col_expr(assignment::Column::Version, Expr::value(a.version + 1))
+                    .col_expr(assignment::Column::Version, Expr::value(a.version.saturating_add(1)))
                     .filter(assignment::Column::OrgId.eq(org.0))
                     .filter(assignment::Column::Id.eq(a.id))
                     .exec(&txn)
@@ -966,7 +966,7 @@ impl VolunteersRepo for Store {
         }
         let done = assignment::Entity::update_many()
             .col_expr(assignment::Column::Status, Expr::value(AssignmentStatus::Withdrawn.as_str()))
-            .col_expr(assignment::Column::Version, Expr::value(version + 1))
+            .col_expr(assignment::Column::Version, Expr::value(version.saturating_add(1)))
             .filter(assignment::Column::OrgId.eq(org.0))
             .filter(assignment::Column::Id.eq(id.0))
             .filter(assignment::Column::Version.eq(version))
@@ -1040,7 +1040,7 @@ impl VolunteersRepo for Store {
         let done = assignment::Entity::update_many()
             .col_expr(assignment::Column::CheckOutAt, Expr::value(check_out))
             .col_expr(assignment::Column::HoursEntry, Expr::value(entry.0))
-            .col_expr(assignment::Column::Version, Expr::value(version + 1))
+            .col_expr(assignment::Column::Version, Expr::value(version.saturating_add(1)))
             .filter(assignment::Column::OrgId.eq(org.0))
             .filter(assignment::Column::Id.eq(id.0))
             .filter(assignment::Column::Version.eq(version))
@@ -1143,7 +1143,7 @@ impl VolunteersRepo for Store {
             .col_expr(hours::Column::Status, Expr::value(status.as_str()))
             .col_expr(hours::Column::DecidedBy, Expr::value(actor.name.clone()))
             .col_expr(hours::Column::DecidedAt, Expr::value(now))
-            .col_expr(hours::Column::Version, Expr::value(version + 1))
+            .col_expr(hours::Column::Version, Expr::value(version.saturating_add(1)))
             .filter(hours::Column::OrgId.eq(org.0))
             .filter(hours::Column::Id.eq(id.0))
             .filter(hours::Column::Version.eq(version))

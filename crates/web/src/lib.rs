@@ -112,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), ctx::resolve))
         .merge(ops::router())
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(ops::panic_response))
         .layer(middleware::from_fn_with_state(state.clone(), ops::security_headers))
         .layer(middleware::from_fn(ops::track_metrics))
         .with_state(state)

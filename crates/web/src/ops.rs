@@ -104,3 +104,12 @@ pub async fn track_metrics(req: Request, next: Next) -> Response {
     metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route).record(start.elapsed().as_secs_f64());
     resp
 }
+
+/// What a request that panicked answers: a plain 500 instead of a dropped connection, and an
+/// error in the log. Nothing of the panic reaches the caller.
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = err.downcast_ref::<String>().map(String::as_str).or_else(|| err.downcast_ref::<&str>().copied()).unwrap_or("(no message)");
+    tracing::error!(panic = what, "a request panicked");
+    let body = "伺服器發生錯誤 · 服务器发生错误 · Internal server error";
+    (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}

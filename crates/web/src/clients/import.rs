@@ -30,6 +30,7 @@ use std::sync::{Arc, OnceLock};
 /// What a column holds: a [`ClientInput`] field, or nothing to import.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ImportTarget)]
 pub enum Target {
     Ignore,
     NameZh,

@@ -100,18 +100,27 @@ pub struct Found {
 
 pub const PAGE_SIZE: u64 = 50;
 
+/// The furthest a client list may page.
+const MAX_OFFSET: u64 = 100_000_000;
+
+/// How many records a text query ranks.
+const SEARCH_DEPTH: u64 = 100_000;
+
 /// Selects the clients the caller may reach with `perm` under `filter`: the text query
 /// through the search index, the rest through the database. Records are returned unmasked.
 pub async fn select(state: &AppState, ctx: &Ctx, filter: &ClientFilter, perm: Permission, offset: u64, limit: u64) -> AppResult<Found> {
     let units = units_for(ctx, perm);
     let org = ctx.user.org_id;
+    // Far beyond any real list; keeps the arithmetic below and the database's bounds safe.
+    let offset = offset.min(MAX_OFFSET);
     if filter.q.trim().is_empty() {
         let page = state.store.list_clients(org, filter, units.as_deref(), offset, limit).await?;
         return Ok(Found { clients: page.clients, total: page.total });
     }
     let search = Arc::clone(&state.search);
     let (q, u) = (filter.q.clone(), units.clone());
-    let hits = (offset + limit).max(500) as usize;
+    // A text query ranks at most SEARCH_DEPTH records; pages beyond them are empty.
+    let hits = (offset + limit).clamp(500, SEARCH_DEPTH) as usize;
     let ids = tokio::task::spawn_blocking(move || search.search(org, &q, u.as_deref(), hits))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;

@@ -60,6 +60,7 @@ pub struct SuggestInput {
 
 /// A service point on the map.
 #[derive(Serialize, Clone, Debug, ToSchema)]
+#[schema(as = CoveragePoint)]
 pub struct PointView {
     pub unit_id: UnitId,
     pub name: String,

@@ -107,7 +107,7 @@ fn region(l: Locale) -> Option<&'static [u8]> {
     responses(
         (status = 200, body = ImportReport, description = "The dry-run report, or what the commit registered"),
         (status = 403), (status = 413), (status = 415),
-        (status = 422, body = ImportReport, description = "Some rows have problems: nothing was registered")))]
+        (status = 422, description = "Some rows have problems (an ImportReport; nothing was registered), or the query is invalid (an error)")))]
 pub async fn import_clients(
     State(state): State<AppState>,
     ctx: Ctx,

@@ -160,13 +160,60 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(assistance::router())
         .merge(donations::router())
         .merge(coverage::router());
-    let doc = r.get_openapi().clone();
+    let doc = merge_flattened(r.get_openapi());
     r.route("/api/v1/openapi.json", axum::routing::get(move || async move { Json(doc) }))
 }
 
 /// The OpenAPI document (for the snapshot test and the `openapi` command).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    router().into_openapi()
+    merge_flattened(&router().into_openapi())
+}
+
+/// serde's `flatten` of a struct that refuses unknown fields comes out of the derive as an
+/// `allOf` of that closed object and the outer fields, which no body can satisfy (each part
+/// forbids the other's fields). Such a schema is rewritten as the one closed object it means.
+fn merge_flattened(doc: &utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use serde_json::{Map, Value};
+    let Ok(mut v) = serde_json::to_value(doc) else { return doc.clone() };
+    let originals = v.pointer("/components/schemas").cloned().unwrap_or(Value::Null);
+    let Some(schemas) = v.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else { return doc.clone() };
+    for schema in schemas.values_mut() {
+        let Some(parts) = schema.get("allOf").and_then(Value::as_array) else { continue };
+        let parts: Vec<Value> = parts
+            .iter()
+            .map(|p| match p.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/")) {
+                Some(name) => originals.get(name).cloned().unwrap_or(Value::Null),
+                None => p.clone(),
+            })
+            .collect();
+        let closed = parts.iter().any(|p| p.get("additionalProperties") == Some(&Value::Bool(false)));
+        let plain = parts.iter().all(|p| p.get("type").and_then(Value::as_str) == Some("object") && p.get("allOf").is_none());
+        if !closed || !plain {
+            continue;
+        }
+        let mut properties = Map::new();
+        let mut required: Vec<Value> = Vec::new();
+        for p in &parts {
+            if let Some(props) = p.get("properties").and_then(Value::as_object) {
+                properties.extend(props.clone());
+            }
+            for r in p.get("required").and_then(Value::as_array).into_iter().flatten() {
+                if !required.contains(r) {
+                    required.push(r.clone());
+                }
+            }
+        }
+        let mut merged = Map::new();
+        merged.insert("type".into(), "object".into());
+        if let Some(d) = schema.get("description").or_else(|| parts.iter().find_map(|p| p.get("description"))) {
+            merged.insert("description".into(), d.clone());
+        }
+        merged.insert("properties".into(), Value::Object(properties));
+        merged.insert("required".into(), Value::Array(required));
+        merged.insert("additionalProperties".into(), Value::Bool(false));
+        *schema = Value::Object(merged);
+    }
+    serde_json::from_value(v).unwrap_or_else(|_| doc.clone())
 }
 
 /// A JSON body whose rejections become translated errors with stable codes.
