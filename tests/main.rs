@@ -13,6 +13,7 @@ mod cases;
 mod cli;
 mod clients;
 mod coverage;
+mod crash;
 mod hotline;
 mod lending;
 mod ops;
