@@ -242,4 +242,37 @@ mod tests {
         assert!((d[2] - 214.0).abs() < 3.0, "{d:?}");
         assert!(read(Path::new("/nonexistent/x.osm.pbf")).is_err());
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        /// Any text, and any damage to a real extract, is read or refused; never a panic, and
+        /// every edge joins nodes the graph has.
+        #[test]
+        fn arbitrary_xml_never_panics(text in "[<>/=\"a-z0-9 .\n-]{0,400}") {
+            if let Ok(g) = read_xml(&text) {
+                proptest::prop_assert!(g.edge_count() <= 2 * text.len());
+            }
+        }
+
+        #[test]
+        fn damaged_xml_extracts_never_panic(cut in 0usize..700, at in 0usize..700, byte in 32u8..127) {
+            let mut xml = r#"<?xml version="1.0"?><osm version="0.6"><node id="1" lat="22.3" lon="114.17"/><node id="2" lat="22.3" lon="114.171"/><node id="3" lat="22.301" lon="114.171"/><way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="footway"/></way></osm>"#.as_bytes().to_vec();
+            if let Some(b) = xml.get_mut(at) {
+                *b = byte;
+            }
+            xml.truncate(cut);
+            let _ = read_xml(&String::from_utf8_lossy(&xml));
+        }
+
+        #[test]
+        fn arbitrary_pbf_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048)) {
+            let dir = std::env::temp_dir().join(format!("shegong-osm-fuzz-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            let path = dir.join(format!("{}.osm.pbf", bytes.len()));
+            std::fs::write(&path, &bytes).expect("write");
+            let _ = read_pbf(&path);
+            let _ = std::fs::remove_file(&path);
+        }
+    }
 }

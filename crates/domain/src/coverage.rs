@@ -1528,4 +1528,19 @@ mod tests {
             [("name".into(), "required"), ("longitude".into(), "out-of-range"), ("latitude".into(), "required")]
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        /// Any population grid text is read or refused with a message; never a panic, and
+        /// what is read has coordinates on the globe.
+        #[test]
+        fn arbitrary_grid_csv_never_panics(text in "[a-z_0-9,.\"\n -]{0,400}") {
+            if let Ok(cells) = parse_grid_csv(&text) {
+                for c in cells {
+                    proptest::prop_assert!(c.latitude.abs() <= 90.0 && c.longitude.abs() <= 180.0);
+                }
+            }
+        }
+    }
 }

@@ -849,6 +849,28 @@ mod tests {
             }
         }
 
+        /// Chinese text saved by Excel as GBK or Big5 reads back exactly when the encoding is
+        /// named, and is read or refused without a panic when it must be guessed.
+        #[test]
+        fn gbk_and_big5_csv_read_back(rows in proptest::collection::vec(proptest::collection::vec("[陳大文李小明黃志強張嘉欣中心長者義工服務電話地址, ]{1,6}", 2), 1..6), big5 in any::<bool>()) {
+            let encoding = if big5 { encoding_rs::BIG5 } else { encoding_rs::GBK };
+            let header = vec!["姓名".to_string(), "地址".to_string()];
+            let text = String::from_utf8(write_csv(&header, &rows)).expect("utf-8").trim_start_matches('\u{feff}').to_string();
+            let (bytes, _, unmappable) = encoding.encode(&text);
+            prop_assume!(!unmappable);
+            let named = ReadOptions { encoding: Some(encoding), ..ReadOptions::default() };
+            let t = read_with(&bytes, "f.csv", &named).expect("reads with its encoding named");
+            let back: Vec<Vec<String>> = t.rows.iter().map(|r| r.cells.clone()).collect();
+            let expected: Vec<Vec<String>> = rows.into_iter().filter(|r| r.iter().any(|c| !c.trim().is_empty())).collect();
+            prop_assert_eq!(back, expected);
+            for region in [Some(&b"hk"[..]), Some(&b"cn"[..]), None] {
+                let guessed = ReadOptions { region, ..ReadOptions::default() };
+                if let Ok(t) = read_with(&bytes, "f.csv", &guessed) {
+                    prop_assert!(t.rows.iter().all(|r| r.cells.len() == t.header.len()));
+                }
+            }
+        }
+
         #[test]
         fn exported_csv_reads_back(rows in proptest::collection::vec(proptest::collection::vec("[a-z陳,\"\n ]{1,8}", 3), 1..8)) {
             let header = vec!["a".to_string(), "b".to_string(), "c".to_string()];
