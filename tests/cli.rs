@@ -251,6 +251,7 @@ fn bench_prints_its_figures_and_leaves_no_file_behind() {
         .env_remove("SHEGONG_DATABASE_URL")
         .env_remove("SHEGONG_CONFIG")
         .args(["bench", "--writes", "20", "--requests", "5", "--import-rows", "50", "--coverage-residents", "3000"])
+        .args(["--load-seconds", "1", "--load-clients", "4"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -261,6 +262,10 @@ fn bench_prints_its_figures_and_leaves_no_file_behind() {
     assert!(text.contains("search index rebuild from the database (n=50)"), "{text}");
     assert!(text.contains("coverage, straight line: 3000 residents, 500 points"), "{text}");
     assert!(text.contains("coverage suggestion: 5 of 200 candidate sites"), "{text}");
+    for path in ["mark attendance", "log a call", "open a client"] {
+        let line = text.lines().find(|l| l.contains(&format!("load, 4 clients × 1 s: {path}"))).unwrap_or_else(|| panic!("{path}: {text}"));
+        assert!(line.contains(" · 0 errors of "), "the loopback load meets no error: {line}");
+    }
     assert!(!text.contains("FAILED"), "{text}");
     assert!(!dir.0.join("shegong.db").exists(), "bench never writes to the default database");
 }

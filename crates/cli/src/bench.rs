@@ -21,12 +21,12 @@ pub struct BenchResult {
     pub value: String,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted.get(i).copied().unwrap_or_default()
 }
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
@@ -44,6 +44,10 @@ pub struct BenchSizes {
     pub operators: usize,
     /// Synthetic residents of the coverage section (0 skips it).
     pub coverage_residents: usize,
+    /// Seconds of loopback load per path (0 skips the load section).
+    pub load_seconds: u64,
+    /// Concurrent HTTP clients of the load section.
+    pub load_clients: usize,
 }
 
 pub async fn run(url: &str, sizes: &BenchSizes) -> Result<Vec<BenchResult>, CliError> {
@@ -162,6 +166,9 @@ pub async fn run(url: &str, sizes: &BenchSizes) -> Result<Vec<BenchResult>, CliE
     if sizes.coverage_residents > 0 {
         let n = sizes.coverage_residents;
         out.extend(tokio::task::spawn_blocking(move || coverage(n)).await.map_err(|e| CliError::Usage(e.to_string()))?);
+    }
+    if sizes.load_seconds > 0 {
+        out.extend(crate::load::run(sizes.load_seconds, sizes.load_clients).await?);
     }
     if let Some(rss) = rss_kib() {
         out.push(BenchResult { name: "resident memory at the end".into(), value: format!("{:.1} MiB", rss as f64 / 1024.0) });

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod bulk;
 pub mod import;
+pub mod load;
 pub mod osm;
 pub mod report;
 pub mod settings;
@@ -140,6 +141,12 @@ pub enum Command {
         /// points).
         #[arg(long, default_value_t = 1_000_000)]
         coverage_residents: usize,
+        /// Seconds of load per path over loopback against the demo agency (0 to skip).
+        #[arg(long, default_value_t = 10)]
+        load_seconds: u64,
+        /// Concurrent HTTP clients of the load section.
+        #[arg(long, default_value_t = 16)]
+        load_clients: usize,
     },
 }
 
@@ -333,12 +340,32 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
                 started.elapsed().as_secs_f64()
             );
         }
-        Command::Bench { writes, requests, import_rows, attendance_rows, markers, operators, coverage_residents } => {
+        Command::Bench {
+            writes,
+            requests,
+            import_rows,
+            attendance_rows,
+            markers,
+            operators,
+            coverage_residents,
+            load_seconds,
+            load_clients,
+        } => {
             // Never write bench data into the default database: use a scratch file unless told.
             let explicit = cli.settings.database_url.is_some() || cli.settings.config.is_some();
             let scratch = std::env::temp_dir().join(format!("shegong-bench-{}.db", std::process::id()));
             let url = if explicit { settings.database_url.clone() } else { scratch.to_string_lossy().to_string() };
-            let sizes = bench::BenchSizes { writes, requests, import_rows, attendance_rows, markers, operators, coverage_residents };
+            let sizes = bench::BenchSizes {
+                writes,
+                requests,
+                import_rows,
+                attendance_rows,
+                markers,
+                operators,
+                coverage_residents,
+                load_seconds,
+                load_clients,
+            };
             let results = bench::run(&url, &sizes).await;
             if !explicit {
                 for suffix in ["", "-wal", "-shm"] {
