@@ -60,6 +60,9 @@ pub struct IncidentInput {
     pub affected_categories: Vec<String>,
     #[serde(default)]
     pub description: String,
+    /// The version edited (updates only).
+    #[serde(default)]
+    pub version: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -36,8 +36,9 @@ pub async fn create_incident(state: &AppState, ctx: &Ctx, input: &IncidentInput)
     Ok(state.store.create_incident(&ctx.actor(), &f).await?)
 }
 
-pub async fn update_incident(state: &AppState, ctx: &Ctx, id: IncidentId, version: i64, input: &IncidentInput) -> AppResult<Incident> {
+pub async fn update_incident(state: &AppState, ctx: &Ctx, id: IncidentId, input: &IncidentInput) -> AppResult<Incident> {
     ctx.require(Permission::ManageIncidents, Scope::AnyUnit)?;
+    let version = input.version.ok_or_else(|| AppError::from(DomainError::invalid("version", "required")))?;
     let f = input.validate(&category_codes(state, ctx).await?)?;
     Ok(state.store.update_incident(&ctx.actor(), id, version, &f).await?)
 }
