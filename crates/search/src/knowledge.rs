@@ -156,9 +156,12 @@ impl KnowledgeSearch {
 
     /// Best matches first with their BM25 scores (the title counts twice).
     pub fn find(&self, org: OrgId, query: &str, limit: usize) -> Result<Vec<(SolutionId, f32)>, SearchError> {
-        // Repeated query words weigh once each.
+        // Repeated query words weigh once each. Single characters are looked up only when the
+        // query has no two-character run: in a longer text they match almost everything.
+        let all = terms(query);
+        let has_bigram = all.iter().any(|t| t.chars().count() == 2 && t.chars().all(is_han));
         let mut wanted: BTreeMap<String, ()> = BTreeMap::new();
-        for t in terms(query) {
+        for t in all.into_iter().filter(|t| !(has_bigram && t.chars().count() == 1 && t.chars().all(is_han))) {
             if wanted.len() >= MAX_QUERY_TERMS {
                 break;
             }

@@ -254,7 +254,8 @@ pub async fn recommend(state: &AppState, ctx: &Ctx, p: &RecommendParams) -> AppR
     let relevance: BTreeMap<SolutionId, f64> = hits.into_iter().map(|(id, s)| (id, f64::from(s / best))).collect();
     let mut candidates = Vec::new();
     for s in state.store.list_solutions(org).await? {
-        let text_match = relevance.get(&s.id).copied().unwrap_or(0.0);
+        // A faint match (a word or two in common with a long text) is no reason to suggest it.
+        let text_match = relevance.get(&s.id).copied().filter(|r| *r >= 0.2).unwrap_or(0.0);
         let matches = text_match > 0.0 || s.problems.iter().any(|x| problems.contains(x)) || s.categories.iter().any(|x| categories.contains(x));
         if !matches {
             continue;
