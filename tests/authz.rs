@@ -16,17 +16,17 @@ use shegong_domain::cases::{
 use shegong_domain::clients::{Client as ClientRecord, ClientFilter, ClientInput, ConsentInput, HouseholdInput, MemberInput};
 use shegong_domain::clock::Clock;
 use shegong_domain::coverage::SiteInput;
-use shegong_domain::knowledge::{IncidentInput, SolutionInput};
 use shegong_domain::donations::{DonationInput, DonorInput, ItemInput};
 use shegong_domain::hotline::{default_topics, Call, CallInput, ScheduleInput};
 use shegong_domain::ids::{
     ActivityId, AssistanceRequestId, CaseId, ClientId, CourseId, DonationId, DonationItemId, DonorId, DutyId, HouseholdId, MemberId,
     SessionId, ToyId, UnitId, UserId, VolunteerId,
 };
+use shegong_domain::knowledge::{IncidentInput, SolutionInput};
 use shegong_domain::lending::{Condition, Loan, Member, MemberFields, ReturnFields, Reward, Toy, ToyInput};
 use shegong_domain::ports::{
-    AccountsRepo, ActivitiesRepo, AssistanceRepo, AuditRepo, CasesRepo, ClientsRepo, CoverageRepo, DonationsRepo, HotlineRepo, KnowledgeRepo,
-    LendingRepo, ReportsRepo, UnitsRepo, VolunteersRepo,
+    AccountsRepo, ActivitiesRepo, AssistanceRepo, AuditRepo, CasesRepo, ClientsRepo, CoverageRepo, DonationsRepo, HotlineRepo,
+    KnowledgeRepo, LendingRepo, ReportsRepo, UnitsRepo, VolunteersRepo,
 };
 use shegong_domain::reports::TargetInput;
 use shegong_domain::volunteers::{CourseInput, DutyInput, HourSource, HoursInput, LinkClaim, SignUpVia, VolunteerInput};
@@ -620,6 +620,7 @@ const fn row(method: &'static str, path: &'static str, on: On, body: Body, need:
     Row { method, path, on, body, need, who, shows }
 }
 
+use Permission::{AdministerScales, ManageIncidents, ManageKnowledge, ManageScales, ViewKnowledge, ViewOutcomeReports, ViewOutcomes};
 use Permission::{
     AnonymiseClients, ApproveCases, ConfigureCases, ConfigureVolunteers, EditActivities, EditCases, EditClients, LogCalls, ManageClients,
     ManageHotline, ManageUnits, ManageUsers, ManageVolunteers, RecordAttendance, ServeDuties, ViewActivities, ViewAudit, ViewCases,
@@ -630,7 +631,6 @@ use Permission::{
 };
 use Permission::{LendToys, ManageCoverage, ManageLending, ViewCoverage, ViewLending};
 use Permission::{ManageTargets, ViewReports};
-use Permission::{AdministerScales, ManageIncidents, ManageKnowledge, ManageScales, ViewKnowledge, ViewOutcomeReports, ViewOutcomes};
 
 /// Every route of the application. Rows run in this order for each caller: the sign-in and
 /// sign-out rows come last because they change the caller's session.
@@ -1894,7 +1894,10 @@ impl Fx<'_> {
                 Some(a.id.to_string())
             }
             On::Solution => {
-                let input = SolutionInput { title: format!("Authz solution {}", self.next()), need: "照顧者減壓".into(), ..Default::default() };
+                let input =
+                    SolutionInput {
+                        title: format!("Authz solution {}", self.next()), need: "照顧者減壓".into(), ..Default::default()
+                    };
                 Some(store.create_solution(&self.admin, &input.validate().unwrap()).await.unwrap().id.to_string())
             }
             On::Incident => {
@@ -2622,9 +2625,16 @@ impl Fx<'_> {
             Body::SiteVersionForm => form(&[("version", "1")]),
             Body::SiteVersionQuery => Payload::Json(Value::Null),
             Body::ScaleQuery | Body::CaseQuery => Payload::None,
-            Body::AdministerForm => {
-                form(&[("scale", "brs"), ("time_point", "pre"), ("a0", "3"), ("a1", "3"), ("a2", "3"), ("a3", "3"), ("a4", "3"), ("a5", "3")])
-            }
+            Body::AdministerForm => form(&[
+                ("scale", "brs"),
+                ("time_point", "pre"),
+                ("a0", "3"),
+                ("a1", "3"),
+                ("a2", "3"),
+                ("a3", "3"),
+                ("a4", "3"),
+                ("a5", "3"),
+            ]),
             Body::AdministerJson => {
                 let c = self.records[&row.on.unit().unwrap()].client;
                 Payload::Json(json!({"client_id": c, "scale": "brs", "time_point": "pre", "answers": [3, 3, 3, 3, 3, 3]}))
@@ -2638,7 +2648,9 @@ impl Fx<'_> {
             Body::SolutionJson => Payload::Json(json!({"title": format!("Zed solution {tag} {n}"), "need": "減壓"})),
             Body::SolutionEditJson => Payload::Json(json!({"title": format!("Zed solution {tag} {n}"), "need": "互助", "version": 1})),
             Body::IncidentForm => form(&[("title", &format!("Zed incident {tag} {n}")), ("kind", "fire"), ("started_on", "2026-02-26")]),
-            Body::IncidentJson => Payload::Json(json!({"title": format!("Zed incident {tag} {n}"), "kind": "fire", "started_on": "2026-02-26"})),
+            Body::IncidentJson => {
+                Payload::Json(json!({"title": format!("Zed incident {tag} {n}"), "kind": "fire", "started_on": "2026-02-26"}))
+            }
             Body::IncidentEditJson => {
                 Payload::Json(json!({"title": format!("Zed incident {tag} {n}"), "kind": "fire", "started_on": "2026-02-26", "version": 1}))
             }

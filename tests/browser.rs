@@ -1043,8 +1043,11 @@ async fn brs_before_on_a_tablet_and_after_on_paper_shows_the_change_and_a_simpli
         preferred_language: "cantonese".into(),
         ..Default::default()
     };
-    let client = store.create_client(&actor, &input.validate(today, &store.categories(app.seeded.org).await.unwrap()).unwrap()).await.unwrap();
-    let s = SolutionInput { title: "照顧者減壓小組".into(), need: "為認知障礙症患者的照顧者減輕壓力。".into(), ..Default::default() };
+    let client =
+        store.create_client(&actor, &input.validate(today, &store.categories(app.seeded.org).await.unwrap()).unwrap()).await.unwrap();
+    let s = SolutionInput {
+        title: "照顧者減壓小組".into(), need: "為認知障礙症患者的照顧者減輕壓力。".into(), ..Default::default()
+    };
     store.create_solution(&actor, &s.validate().unwrap()).await.unwrap();
 
     b.sign_in(&worker.username, PASSWORD).await;

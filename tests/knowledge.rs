@@ -37,9 +37,26 @@ async fn solution(c: &Client, title: &str, need: &str, problems: &[&str], catego
 async fn solutions_are_found_across_scripts_and_recommended_for_a_case_with_reasons(app: TestApp) {
     let sw = app.signed_in(Role::SocialWorker).await;
     let unit = app.seeded.unit_a.id;
-    let carers = solution(&sw, "照顧者減壓小組", "為認知障礙症患者的照顧者減輕壓力，提供喘息服務資訊。", &["elderly_care"], &["carer"], &["carer_group"]).await;
-    let youth = solution(&sw, "青少年抗逆力訓練營", "提升青少年面對學業壓力的抗逆力。", &["parenting"], &["child_in_difficulty"], &[]).await;
-    let layoff = solution(&sw, "失業人士就業支援", "大規模裁員後的就業輔導及緊急經濟援助。Employment support after mass layoffs.", &["employment"], &[], &[]).await;
+    let carers = solution(
+        &sw,
+        "照顧者減壓小組",
+        "為認知障礙症患者的照顧者減輕壓力，提供喘息服務資訊。",
+        &["elderly_care"],
+        &["carer"],
+        &["carer_group"],
+    )
+    .await;
+    let youth =
+        solution(&sw, "青少年抗逆力訓練營", "提升青少年面對學業壓力的抗逆力。", &["parenting"], &["child_in_difficulty"], &[]).await;
+    let layoff = solution(
+        &sw,
+        "失業人士就業支援",
+        "大規模裁員後的就業輔導及緊急經濟援助。Employment support after mass layoffs.",
+        &["employment"],
+        &[],
+        &[],
+    )
+    .await;
 
     // Written in Traditional; found by Simplified and by English.
     let found = ok(sw.get("/api/v1/knowledge/solutions?q=照顾者%20减压").await, 200).await;
@@ -69,7 +86,10 @@ async fn solutions_are_found_across_scripts_and_recommended_for_a_case_with_reas
         }
     }
     let v = ok(sw.get(&format!("/api/v1/knowledge/solutions/{id}")).await, 200).await;
-    assert_eq!((v["outcomes"][0]["scale"].as_str(), v["outcomes"][0]["n"].as_u64(), v["outcomes"][0]["mean_change"].as_f64()), (Some("brs"), Some(5), Some(1.0)));
+    assert_eq!(
+        (v["outcomes"][0]["scale"].as_str(), v["outcomes"][0]["n"].as_u64(), v["outcomes"][0]["mean_change"].as_f64()),
+        (Some("brs"), Some(5), Some(1.0))
+    );
 
     // A new case of a carer with elderly-care problems: the carer group comes first, and says why.
     let client = person(&sw, unit, "陳照顧", "92345678", &["carer"]).await;

@@ -18,7 +18,12 @@ async fn ok(r: reqwest::Response, status: u16) -> Value {
 
 async fn fields(r: reqwest::Response) -> Vec<(String, String)> {
     let body = ok(r, 422).await;
-    body["error"]["fields"].as_array().unwrap().iter().map(|f| (f["field"].as_str().unwrap().into(), f["code"].as_str().unwrap().into())).collect()
+    body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["field"].as_str().unwrap().into(), f["code"].as_str().unwrap().into()))
+        .collect()
 }
 
 async fn person(c: &Client, unit: impl std::fmt::Display, name: &str, phone: &str, categories: &[&str]) -> String {
@@ -66,11 +71,16 @@ async fn brs_before_and_after_gives_a_reliable_change_and_programme_outcomes_by_
 
     // Bad answers and a date in the future are refused with field errors, nothing recorded.
     let bad = json!({"client_id": clients[0], "scale": "brs", "time_point": "mid", "answers": [1, 2, 9]});
-    assert_eq!(fields(sw.json(Method::POST, "/api/v1/outcomes/administrations", &bad).await).await,
-        [("answers".to_string(), "answer-count".to_string()), ("answers[2]".into(), "invalid-choice".into())]);
-    let future = json!({"client_id": clients[0], "scale": "who5", "time_point": "mid", "administered_on": "2026-03-09", "answers": [1, 2, 3, 4, 5]});
-    assert_eq!(fields(sw.json(Method::POST, "/api/v1/outcomes/administrations", &future).await).await,
-        [("administered_on".to_string(), "in-future".to_string())]);
+    assert_eq!(
+        fields(sw.json(Method::POST, "/api/v1/outcomes/administrations", &bad).await).await,
+        [("answers".to_string(), "answer-count".to_string()), ("answers[2]".into(), "invalid-choice".into())]
+    );
+    let future =
+        json!({"client_id": clients[0], "scale": "who5", "time_point": "mid", "administered_on": "2026-03-09", "answers": [1, 2, 3, 4, 5]});
+    assert_eq!(
+        fields(sw.json(Method::POST, "/api/v1/outcomes/administrations", &future).await).await,
+        [("administered_on".to_string(), "in-future".to_string())]
+    );
 
     // Programme outcomes of the intervention: six clients, by category.
     let p = ok(sw.get("/api/v1/outcomes/programme?scale=brs&intervention=resilience_group").await, 200).await;
@@ -103,10 +113,28 @@ async fn brs_before_and_after_gives_a_reliable_change_and_programme_outcomes_by_
 
     // A volunteer neither administers nor reads scores; unit B's clients are out of reach.
     let vol = app.signed_in(Role::Volunteer).await;
-    ok(vol.json(Method::POST, "/api/v1/outcomes/administrations", &json!({"client_id": clients[1], "scale": "brs", "time_point": "pre", "answers": [3, 3, 3, 3, 3, 3]})).await, 403).await;
+    ok(
+        vol.json(
+            Method::POST,
+            "/api/v1/outcomes/administrations",
+            &json!({"client_id": clients[1], "scale": "brs", "time_point": "pre", "answers": [3, 3, 3, 3, 3, 3]}),
+        )
+        .await,
+        403,
+    )
+    .await;
     let admin = app.signed_in(Role::Admin).await;
     let b = person(&admin, app.seeded.unit_b.id, "乙單位", "91999999", &[]).await;
-    ok(sw.json(Method::POST, "/api/v1/outcomes/administrations", &json!({"client_id": b, "scale": "brs", "time_point": "pre", "answers": [3, 3, 3, 3, 3, 3]})).await, 403).await;
+    ok(
+        sw.json(
+            Method::POST,
+            "/api/v1/outcomes/administrations",
+            &json!({"client_id": b, "scale": "brs", "time_point": "pre", "answers": [3, 3, 3, 3, 3, 3]}),
+        )
+        .await,
+        403,
+    )
+    .await;
 
     // The page shows the change in the worker's language.
     let (status, html) = sw.page(&format!("/outcomes/clients/{}", clients[0])).await;
@@ -122,7 +150,10 @@ async fn an_agency_loads_a_licensed_scale_as_data(app: TestApp) {
     assert!(scale["source"].as_str().unwrap().contains("Hughes"));
     scale["code"] = json!("brs");
     scale["builtin"] = json!(false);
-    assert_eq!(fields(admin.json(Method::POST, "/api/v1/outcomes/scales", &scale).await).await, [("code".to_string(), "duplicate".to_string())]);
+    assert_eq!(
+        fields(admin.json(Method::POST, "/api/v1/outcomes/scales", &scale).await).await,
+        [("code".to_string(), "duplicate".to_string())]
+    );
     scale["code"] = json!("carer_burden");
     scale["name"] = json!({"en": "Carer burden (licensed to the agency)"});
     scale["licence"] = json!("Licensed to this agency");
@@ -135,6 +166,15 @@ async fn an_agency_loads_a_licensed_scale_as_data(app: TestApp) {
     scale["code"] = json!("another");
     ok(sw.json(Method::POST, "/api/v1/outcomes/scales", &scale).await, 403).await;
     let c = person(&sw, app.seeded.unit_a.id, "照顧者", "91234567", &["carer"]).await;
-    let r = ok(sw.json(Method::POST, "/api/v1/outcomes/administrations", &json!({"client_id": c, "scale": "carer_burden", "time_point": "pre", "mode": "tablet", "answers": [3, 3, 2]})).await, 201).await;
+    let r = ok(
+        sw.json(
+            Method::POST,
+            "/api/v1/outcomes/administrations",
+            &json!({"client_id": c, "scale": "carer_burden", "time_point": "pre", "mode": "tablet", "answers": [3, 3, 2]}),
+        )
+        .await,
+        201,
+    )
+    .await;
     assert_eq!((r["score"].as_f64(), r["band"].as_str()), (Some(8.0), Some("lonely")));
 }

@@ -323,16 +323,18 @@ pub fn rank(candidates: Vec<Candidate>, problems: &[String], categories: &[Strin
                 .filter(|m| m.n >= crate::outcomes::MIN_CELL)
                 .map(|m| m.effect_size.map(|d| d.abs()).unwrap_or(0.0).min(2.0) * if m.improvement > 0.0 { 1.0 } else { -1.0 })
                 .unwrap_or(0.0);
-            let score = 3.0 * matched_problems.len() as f64
-                + 1.5 * matched_categories.len() as f64
-                + measured_weight
-                + 2.0 * c.text_match;
+            let score = 3.0 * matched_problems.len() as f64 + 1.5 * matched_categories.len() as f64 + measured_weight + 2.0 * c.text_match;
             let any = !matched_problems.is_empty() || !matched_categories.is_empty() || c.text_match > 0.0;
             any.then(|| Recommendation {
                 solution_id: c.solution.id,
                 title: c.solution.title.clone(),
                 score: (score * 100.0).round() / 100.0,
-                reasons: Reasons { matched_problems, matched_categories, measured: c.measured, text_match: (c.text_match * 100.0).round() / 100.0 },
+                reasons: Reasons {
+                    matched_problems,
+                    matched_categories,
+                    measured: c.measured,
+                    text_match: (c.text_match * 100.0).round() / 100.0,
+                },
             })
         })
         .collect();
@@ -367,7 +369,8 @@ mod tests {
     #[test]
     fn problems_then_categories_then_measured_outcomes_then_text() {
         let s = |x: &str| vec![x.to_string()];
-        let measured = |d: f64, n: u64| Some(MeasuredOutcome { scale: "brs".into(), n, mean_change: 0.5, effect_size: Some(d), improvement: 0.5 });
+        let measured =
+            |d: f64, n: u64| Some(MeasuredOutcome { scale: "brs".into(), n, mean_change: 0.5, effect_size: Some(d), improvement: 0.5 });
         let cands = vec![
             Candidate { solution: solution("text only", &[], &[]), text_match: 1.0, measured: None },
             Candidate { solution: solution("category", &[], &["elderly"]), text_match: 0.0, measured: None },

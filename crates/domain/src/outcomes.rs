@@ -318,12 +318,42 @@ pub fn brief_resilience_scale() -> Scale {
             "请表示你对以下每一句话的同意程度。",
         ),
         items: vec![
-            item("I tend to bounce back quickly after hard times.", "經歷艱難時刻後，我往往能很快恢復過來。", "经历艰难时刻后，我往往能很快恢复过来。", false),
-            item("I have a hard time making it through stressful events.", "我很難熬過充滿壓力的事件。", "我很难熬过充满压力的事件。", true),
-            item("It does not take me long to recover from a stressful event.", "我不需要很長時間就能從壓力事件中恢復過來。", "我不需要很长时间就能从压力事件中恢复过来。", false),
-            item("It is hard for me to snap back when something bad happens.", "當壞事發生時，我很難重新振作起來。", "当坏事发生时，我很难重新振作起来。", true),
-            item("I usually come through difficult times with little trouble.", "我通常能不太費力地度過困難時期。", "我通常能不太费力地度过困难时期。", false),
-            item("I tend to take a long time to get over set-backs in my life.", "我往往需要很長時間才能走出生活中的挫折。", "我往往需要很长时间才能走出生活中的挫折。", true),
+            item(
+                "I tend to bounce back quickly after hard times.",
+                "經歷艱難時刻後，我往往能很快恢復過來。",
+                "经历艰难时刻后，我往往能很快恢复过来。",
+                false,
+            ),
+            item(
+                "I have a hard time making it through stressful events.",
+                "我很難熬過充滿壓力的事件。",
+                "我很难熬过充满压力的事件。",
+                true,
+            ),
+            item(
+                "It does not take me long to recover from a stressful event.",
+                "我不需要很長時間就能從壓力事件中恢復過來。",
+                "我不需要很长时间就能从压力事件中恢复过来。",
+                false,
+            ),
+            item(
+                "It is hard for me to snap back when something bad happens.",
+                "當壞事發生時，我很難重新振作起來。",
+                "当坏事发生时，我很难重新振作起来。",
+                true,
+            ),
+            item(
+                "I usually come through difficult times with little trouble.",
+                "我通常能不太費力地度過困難時期。",
+                "我通常能不太费力地度过困难时期。",
+                false,
+            ),
+            item(
+                "I tend to take a long time to get over set-backs in my life.",
+                "我往往需要很長時間才能走出生活中的挫折。",
+                "我往往需要很长时间才能走出生活中的挫折。",
+                true,
+            ),
         ],
         options: vec![
             opt(1, "Strongly disagree", "非常不同意", "非常不同意"),
@@ -372,7 +402,12 @@ pub fn who5() -> Scale {
             item("I have felt calm and relaxed", "我感到平靜和放鬆", "我感到平静和放松", false),
             item("I have felt active and vigorous", "我感到活躍和精力充沛", "我感到活跃和精力充沛", false),
             item("I woke up feeling fresh and rested", "我醒來時感到清新和休息充足", "我醒来时感到清新和休息充足", false),
-            item("My daily life has been filled with things that interest me", "我的日常生活充滿令我感興趣的事", "我的日常生活充满令我感兴趣的事", false),
+            item(
+                "My daily life has been filled with things that interest me",
+                "我的日常生活充滿令我感興趣的事",
+                "我的日常生活充满令我感兴趣的事",
+                false,
+            ),
         ],
         options: vec![
             opt(5, "All of the time", "所有時間", "所有时间"),
@@ -385,7 +420,14 @@ pub fn who5() -> Scale {
         method: Method::Sum,
         multiplier: 4.0,
         bands: vec![
-            band("likely_depression", 28.0, true, "Likely depression: assess further", "可能有抑鬱：需進一步評估", "可能有抑郁：需进一步评估"),
+            band(
+                "likely_depression",
+                28.0,
+                true,
+                "Likely depression: assess further",
+                "可能有抑鬱：需進一步評估",
+                "可能有抑郁：需进一步评估",
+            ),
             band("poor", 50.0, true, "Poor wellbeing", "身心健康欠佳", "身心健康欠佳"),
             band("adequate", 100.0, true, "Adequate wellbeing", "身心健康尚可", "身心健康尚可"),
         ],
@@ -429,7 +471,12 @@ fn kessler_items(k6: bool) -> Vec<ScaleItem> {
         // The K6 asks "so depressed that nothing could cheer you up" in the fourth place.
         items.insert(
             3,
-            item("… so depressed that nothing could cheer you up?", "……抑鬱得無論甚麼都不能令你開心起來？", "……抑郁得无论什么都不能令你开心起来？", false),
+            item(
+                "… so depressed that nothing could cheer you up?",
+                "……抑鬱得無論甚麼都不能令你開心起來？",
+                "……抑郁得无论什么都不能令你开心起来？",
+                false,
+            ),
         );
     }
     items
@@ -926,8 +973,7 @@ mod tests {
     use super::*;
 
     fn scored(s: &Scale, a: &[i32]) -> (f64, String) {
-        let r = s.score(a).map(|r| (r.score, r.band)).unwrap_or((f64::NAN, "error".into()));
-        r
+        s.score(a).map(|r| (r.score, r.band)).unwrap_or((f64::NAN, "error".into()))
     }
 
     #[test]

@@ -38,7 +38,8 @@ const PHRASES: &[(&str, &str, &str)] = &[
     ("認知障礙症", "认知障碍症", "dementia"),
 ];
 
-const FILLERS: &[(&str, &str)] = &[("服務", "服务"), ("計劃", "计划"), ("居民", "居民"), ("提供", "提供"), ("跟進", "跟进"), ("評估", "评估")];
+const FILLERS: &[(&str, &str)] =
+    &[("服務", "服务"), ("計劃", "计划"), ("居民", "居民"), ("提供", "提供"), ("跟進", "跟进"), ("評估", "评估")];
 
 struct Rng(u64);
 impl Rng {
@@ -91,7 +92,18 @@ fn main() {
     }
     idx.upsert_docs(&batch).unwrap();
     println!("indexed {} documents in {:.1} s", idx.num_docs(), started.elapsed().as_secs_f64());
-    let queries = ["創傷知情照顧", "创伤知情", "独居长者 电话关怀", "抗逆力", "照顧者壓力 認知障礙症", "dementia carer stress", "trauma-informed care", "台风 火灾 安置", "peer support group work", "失業"];
+    let queries = [
+        "創傷知情照顧",
+        "创伤知情",
+        "独居长者 电话关怀",
+        "抗逆力",
+        "照顧者壓力 認知障礙症",
+        "dementia carer stress",
+        "trauma-informed care",
+        "台风 火灾 安置",
+        "peer support group work",
+        "失業",
+    ];
     let mut times: Vec<Duration> = Vec::new();
     for round in 0..5 {
         for q in queries {

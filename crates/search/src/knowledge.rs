@@ -64,8 +64,9 @@ struct Fields {
 }
 
 fn schema() -> (Schema, Fields) {
-    let raw = TextOptions::default()
-        .set_indexing_options(TextFieldIndexing::default().set_tokenizer("raw").set_index_option(IndexRecordOption::Basic).set_fieldnorms(false));
+    let raw = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer("raw").set_index_option(IndexRecordOption::Basic).set_fieldnorms(false),
+    );
     // Terms are made above and joined by spaces: the whitespace tokenizer only splits them again.
     let text = TextOptions::default()
         .set_indexing_options(TextFieldIndexing::default().set_tokenizer("whitespace").set_index_option(IndexRecordOption::WithFreqs));
@@ -230,30 +231,58 @@ mod tests {
         let org = OrgId::new();
         let other = OrgId::new();
         let docs = [
-            ("trauma", "創傷知情照顧小組", "經歷火災或颱風後的居民出現創傷反應，以創傷知情照顧原則建立安全感、信任和選擇。Trauma-informed care group for survivors."),
-            ("resilience", "青少年抗逆力訓練營", "提升青少年面對學業壓力和家庭困難的抗逆力，包括解難技巧、情緒管理和朋輩支援。Youth resilience camp."),
-            ("loneliness", "獨居長者電話關懷網絡", "義工每週致電獨居長者，減少孤獨感，及早發現健康變化並轉介服務。Telephone befriending for elderly living alone."),
-            ("layoff", "失業人士就業支援", "大規模裁員後，為失業人士提供就業輔導、技能再培訓及緊急經濟援助。Employment support after mass layoffs."),
-            ("carer", "照顧者減壓工作坊", "為認知障礙症患者的照顧者提供減壓技巧、喘息服務資訊及互助小組。Stress relief workshops for carers of people with dementia."),
-            ("epidemic", "疫情期間物資派發", "疫情爆發時向隔離家庭派發口罩、食物和藥物，並安排電話跟進。Distributing masks, food and medicine during an epidemic wave."),
+            (
+                "trauma",
+                "創傷知情照顧小組",
+                "經歷火災或颱風後的居民出現創傷反應，以創傷知情照顧原則建立安全感、信任和選擇。Trauma-informed care group for survivors.",
+            ),
+            (
+                "resilience",
+                "青少年抗逆力訓練營",
+                "提升青少年面對學業壓力和家庭困難的抗逆力，包括解難技巧、情緒管理和朋輩支援。Youth resilience camp.",
+            ),
+            (
+                "loneliness",
+                "獨居長者電話關懷網絡",
+                "義工每週致電獨居長者，減少孤獨感，及早發現健康變化並轉介服務。Telephone befriending for elderly living alone.",
+            ),
+            (
+                "layoff",
+                "失業人士就業支援",
+                "大規模裁員後，為失業人士提供就業輔導、技能再培訓及緊急經濟援助。Employment support after mass layoffs.",
+            ),
+            (
+                "carer",
+                "照顧者減壓工作坊",
+                "為認知障礙症患者的照顧者提供減壓技巧、喘息服務資訊及互助小組。Stress relief workshops for carers of people with dementia.",
+            ),
+            (
+                "epidemic",
+                "疫情期間物資派發",
+                "疫情爆發時向隔離家庭派發口罩、食物和藥物，並安排電話跟進。Distributing masks, food and medicine during an epidemic wave.",
+            ),
         ];
         let ids: BTreeMap<&str, SolutionId> = docs.iter().map(|(k, _, _)| (*k, SolutionId::new())).collect();
-        let mut all: Vec<KnowledgeDoc> =
-            docs.iter().map(|(k, title, text)| KnowledgeDoc { id: ids[k], org_id: org, title: (*title).into(), text: (*text).into() }).collect();
+        let mut all: Vec<KnowledgeDoc> = docs
+            .iter()
+            .map(|(k, title, text)| KnowledgeDoc { id: ids[k], org_id: org, title: (*title).into(), text: (*text).into() })
+            .collect();
         // Another agency's copy of the loneliness solution is never found.
-        all.push(KnowledgeDoc { id: SolutionId::new(), org_id: other, title: "獨居長者電話關懷網絡".into(), text: "獨居長者".into() });
+        all.push(KnowledgeDoc {
+            id: SolutionId::new(), org_id: other, title: "獨居長者電話關懷網絡".into(), text: "獨居長者".into()
+        });
         idx.upsert_docs(&all).unwrap();
         let cases = [
-            ("创伤知情", "trauma"),           // Simplified query, Traditional text
-            ("創傷", "trauma"),               // Traditional
-            ("抗逆力", "resilience"),         // same in both scripts
+            ("创伤知情", "trauma"),   // Simplified query, Traditional text
+            ("創傷", "trauma"),       // Traditional
+            ("抗逆力", "resilience"), // same in both scripts
             ("青少年 学业压力", "resilience"),
-            ("独居长者 孤独", "loneliness"),   // Simplified
+            ("独居长者 孤独", "loneliness"), // Simplified
             ("獨居長者", "loneliness"),
             ("裁员 失业", "layoff"),
             ("照顾者 减压", "carer"),
             ("疫情 口罩", "epidemic"),
-            ("dementia carers", "carer"),       // English
+            ("dementia carers", "carer"), // English
             ("telephone befriending", "loneliness"),
             ("mass layoffs", "layoff"),
             ("Resilience", "resilience"),

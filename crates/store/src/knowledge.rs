@@ -141,7 +141,8 @@ impl KnowledgeRepo for Store {
         am.created_at = Set(now);
         am.version = Set(1);
         let m = am.insert(&txn).await.map_err(db_err)?;
-        crate::audit::record(&txn, actor, Action::Create, "incident", m.id, json!({"title": f.title, "kind": f.kind.as_str()}), now).await?;
+        crate::audit::record(&txn, actor, Action::Create, "incident", m.id, json!({"title": f.title, "kind": f.kind.as_str()}), now)
+            .await?;
         txn.commit().await.map_err(db_err)?;
         Ok(incident_of(m))
     }
@@ -209,8 +210,16 @@ impl KnowledgeRepo for Store {
         .await
         .map_err(db_err)?;
         if inserted > 0 {
-            crate::audit::record(&txn, actor, Action::Update, "incident", id, json!({"linked": l.kind.as_str(), "target_id": l.target_id}), now)
-                .await?;
+            crate::audit::record(
+                &txn,
+                actor,
+                Action::Update,
+                "incident",
+                id,
+                json!({"linked": l.kind.as_str(), "target_id": l.target_id}),
+                now,
+            )
+            .await?;
         }
         txn.commit().await.map_err(db_err)
     }

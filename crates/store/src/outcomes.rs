@@ -100,8 +100,16 @@ impl OutcomesRepo for Store {
         .insert(&txn)
         .await
         .map_err(db_err)?;
-        crate::audit::record(&txn, actor, Action::Create, "outcome_scale", &s.code, json!({"items": s.items.len(), "licence": s.licence}), now)
-            .await?;
+        crate::audit::record(
+            &txn,
+            actor,
+            Action::Create,
+            "outcome_scale",
+            &s.code,
+            json!({"items": s.items.len(), "licence": s.licence}),
+            now,
+        )
+        .await?;
         txn.commit().await.map_err(db_err)?;
         Ok(s.clone())
     }

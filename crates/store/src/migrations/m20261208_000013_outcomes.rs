@@ -48,7 +48,14 @@ impl MigrationTrait for Migration {
             .col(string("recorded_by"))
             .col(timestamp_with_time_zone("recorded_at"))
             .primary_key(Index::create().col("org_id").col("id"))
-            .foreign_key(&mut fk("fk_outcome_administrations_unit", "outcome_administrations", &["org_id", "unit_id"], "units", &["org_id", "id"], false))
+            .foreign_key(&mut fk(
+                "fk_outcome_administrations_unit",
+                "outcome_administrations",
+                &["org_id", "unit_id"],
+                "units",
+                &["org_id", "id"],
+                false,
+            ))
             .foreign_key(&mut fk(
                 "fk_outcome_administrations_client",
                 "outcome_administrations",
@@ -59,7 +66,8 @@ impl MigrationTrait for Migration {
             ));
         m.create_table(t).await?;
         m.create_index(index("ix_outcome_administrations_client", "outcome_administrations", &["org_id", "client_id", "scale"])).await?;
-        m.create_index(index("ix_outcome_administrations_scale", "outcome_administrations", &["org_id", "scale", "administered_on"])).await?;
+        m.create_index(index("ix_outcome_administrations_scale", "outcome_administrations", &["org_id", "scale", "administered_on"]))
+            .await?;
         m.create_index(index("ix_outcome_administrations_activity", "outcome_administrations", &["org_id", "activity_id"])).await?;
         m.create_index(index("ix_outcome_administrations_case", "outcome_administrations", &["org_id", "case_id"])).await?;
 
@@ -93,7 +101,14 @@ impl MigrationTrait for Migration {
             .col(string("linked_by"))
             .col(timestamp_with_time_zone("linked_at"))
             .primary_key(Index::create().col("org_id").col("incident_id").col("kind").col("target_id"))
-            .foreign_key(&mut fk("fk_incident_links_incident", "incident_links", &["org_id", "incident_id"], "incidents", &["org_id", "id"], true));
+            .foreign_key(&mut fk(
+                "fk_incident_links_incident",
+                "incident_links",
+                &["org_id", "incident_id"],
+                "incidents",
+                &["org_id", "id"],
+                true,
+            ));
         m.create_table(t).await?;
 
         let mut t = Table::create();

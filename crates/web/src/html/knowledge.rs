@@ -98,7 +98,15 @@ pub struct ListQuery {
     notice: Option<String>,
 }
 
-async fn list_view(state: &AppState, rc: &RequestCtx, ctx: &Ctx, q: String, notice: Option<String>, form: SolutionForm, errors: Vec<FieldError>) -> AppResult<Response> {
+async fn list_view(
+    state: &AppState,
+    rc: &RequestCtx,
+    ctx: &Ctx,
+    q: String,
+    notice: Option<String>,
+    form: SolutionForm,
+    errors: Vec<FieldError>,
+) -> AppResult<Response> {
     let results = svc::search(state, ctx, &SearchParams { q: q.clone() }).await?;
     let page = Page::new(state, rc, "/knowledge").await;
     let notice = notice.filter(|n| n == "created").map(|_| page.t("knowledge-notice-created"));
@@ -147,7 +155,13 @@ pub struct NoticeQuery {
     notice: Option<String>,
 }
 
-pub async fn show(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, Path(id): Path<SolutionId>, Query(q): Query<NoticeQuery>) -> AppResult<Response> {
+pub async fn show(
+    State(state): State<AppState>,
+    rc: RequestCtx,
+    ctx: Ctx,
+    Path(id): Path<SolutionId>,
+    Query(q): Query<NoticeQuery>,
+) -> AppResult<Response> {
     let v = svc::solution(&state, &ctx, id).await?;
     let page = Page::new(&state, &rc, &format!("/knowledge/solutions/{id}")).await;
     let notice = q.notice.filter(|n| n == "created").map(|_| page.t("knowledge-notice-created"));
@@ -210,7 +224,14 @@ impl IncidentsPage {
 async fn incidents_view(state: &AppState, rc: &RequestCtx, ctx: &Ctx, form: IncidentForm, errors: Vec<FieldError>) -> AppResult<Response> {
     let list = svc::incidents(state, ctx).await?;
     let page = Page::new(state, rc, "/knowledge/incidents").await;
-    let categories = state.store.categories(ctx.user.org_id).await?.into_iter().filter(|c| c.active && !c.sensitive).map(|c| (c.code.clone(), c.name(page.locale).to_string())).collect();
+    let categories = state
+        .store
+        .categories(ctx.user.org_id)
+        .await?
+        .into_iter()
+        .filter(|c| c.active && !c.sensitive)
+        .map(|c| (c.code.clone(), c.name(page.locale).to_string()))
+        .collect();
     let can_manage = ctx.can(Permission::ManageIncidents, Scope::AnyUnit);
     let invalid = !errors.is_empty();
     render_form(&IncidentsPage { page, list, can_manage, categories, form, errors }, invalid)
@@ -220,7 +241,12 @@ pub async fn incidents(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx) 
     incidents_view(&state, &rc, &ctx, IncidentForm::default(), Vec::new()).await
 }
 
-pub async fn create_incident(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, HtmlForm(f): HtmlForm<IncidentForm>) -> AppResult<Response> {
+pub async fn create_incident(
+    State(state): State<AppState>,
+    rc: RequestCtx,
+    ctx: Ctx,
+    HtmlForm(f): HtmlForm<IncidentForm>,
+) -> AppResult<Response> {
     ctx.require(Permission::ManageIncidents, Scope::AnyUnit)?;
     match svc::create_incident(&state, &ctx, &f.input()).await {
         Ok(i) => Ok(Redirect::to(&format!("/knowledge/incidents/{}", i.id)).into_response()),
@@ -303,7 +329,13 @@ pub struct LinkForm {
     target_id: String,
 }
 
-pub async fn link(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, Path(id): Path<IncidentId>, HtmlForm(f): HtmlForm<LinkForm>) -> AppResult<Response> {
+pub async fn link(
+    State(state): State<AppState>,
+    rc: RequestCtx,
+    ctx: Ctx,
+    Path(id): Path<IncidentId>,
+    HtmlForm(f): HtmlForm<LinkForm>,
+) -> AppResult<Response> {
     ctx.require(Permission::ManageIncidents, Scope::AnyUnit)?;
     let input = LinkInput { kind: f.kind, target_id: f.target_id.trim().rsplit(':').next().and_then(|s| s.parse().ok()) };
     match svc::link(&state, &ctx, id, &input).await {

@@ -90,7 +90,8 @@ impl ProgrammePage {
 pub async fn programme(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, Query(p): Query<ProgrammeParams>) -> AppResult<Response> {
     let scales = svc::scales(&state, &ctx).await?;
     let page = Page::new(&state, &rc, "/outcomes").await;
-    let categories = state.store.categories(ctx.user.org_id).await?.into_iter().map(|c| (c.code.clone(), c.name(page.locale).to_string())).collect();
+    let categories =
+        state.store.categories(ctx.user.org_id).await?.into_iter().map(|c| (c.code.clone(), c.name(page.locale).to_string())).collect();
     let (result, errors) = if p.scale.trim().is_empty() {
         (None, Vec::new())
     } else {

@@ -82,7 +82,14 @@ pub async fn link(state: &AppState, ctx: &Ctx, id: IncidentId, input: &LinkInput
         }
     };
     ctx.require(Permission::ManageIncidents, Scope::Unit(unit))?;
-    let l = IncidentLink { kind, target_id: target, occurred_on: on, label, linked_by: ctx.user.display_name.clone(), linked_at: state.clock.now() };
+    let l = IncidentLink {
+        kind,
+        target_id: target,
+        occurred_on: on,
+        label,
+        linked_by: ctx.user.display_name.clone(),
+        linked_at: state.clock.now(),
+    };
     state.store.link_incident(&ctx.actor(), id, &l).await?;
     incident(state, ctx, id).await
 }
@@ -144,10 +151,8 @@ async fn measured(state: &AppState, ctx: &Ctx, s: &Solution, categories: &[Strin
         return Ok(Vec::new());
     }
     let org = ctx.user.org_id;
-    let list = state
-        .store
-        .administrations(org, &AdministrationQuery { interventions: Some(&s.interventions), ..Default::default() })
-        .await?;
+    let list =
+        state.store.administrations(org, &AdministrationQuery { interventions: Some(&s.interventions), ..Default::default() }).await?;
     let ids: Vec<_> = list.iter().map(|a| a.client_id).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     let cats: BTreeMap<_, Vec<String>> = state.store.clients_by_ids(org, &ids).await?.into_iter().map(|c| (c.id, c.categories)).collect();
     let scales = crate::outcomes::all_scales(state, ctx).await?;
@@ -256,7 +261,8 @@ pub async fn recommend(state: &AppState, ctx: &Ctx, p: &RecommendParams) -> AppR
     for s in state.store.list_solutions(org).await? {
         // A faint match (a word or two in common with a long text) is no reason to suggest it.
         let text_match = relevance.get(&s.id).copied().filter(|r| *r >= 0.2).unwrap_or(0.0);
-        let matches = text_match > 0.0 || s.problems.iter().any(|x| problems.contains(x)) || s.categories.iter().any(|x| categories.contains(x));
+        let matches =
+            text_match > 0.0 || s.problems.iter().any(|x| problems.contains(x)) || s.categories.iter().any(|x| categories.contains(x));
         if !matches {
             continue;
         }

@@ -55,7 +55,8 @@ pub async fn administer(state: &AppState, ctx: &Ctx, input: &AdministrationInput
     let org = ctx.user.org_id;
     let unit = match input.client_id {
         Some(c) => {
-            let client = state.store.get_client(org, c).await.map_err(|_| AppError::from(DomainError::invalid("client_id", "unknown-client")))?;
+            let client =
+                state.store.get_client(org, c).await.map_err(|_| AppError::from(DomainError::invalid("client_id", "unknown-client")))?;
             ctx.require(Permission::AdministerScales, Scope::Unit(client.unit_id))?;
             Some(client.unit_id)
         }
@@ -98,8 +99,7 @@ pub async fn client_outcomes(state: &AppState, ctx: &Ctx, id: ClientId) -> AppRe
     let org = ctx.user.org_id;
     let client = state.store.get_client(org, id).await?;
     ctx.require(Permission::ViewOutcomes, Scope::Unit(client.unit_id))?;
-    let administrations =
-        state.store.administrations(org, &AdministrationQuery { client: Some(id), ..Default::default() }).await?;
+    let administrations = state.store.administrations(org, &AdministrationQuery { client: Some(id), ..Default::default() }).await?;
     let scales = all_scales(state, ctx).await?;
     let mut changes = Vec::new();
     let mut by_scale: BTreeMap<&str, Vec<&Administration>> = BTreeMap::new();
@@ -144,10 +144,9 @@ pub async fn programme(state: &AppState, ctx: &Ctx, p: &ProgrammeParams) -> AppR
     ctx.require(Permission::ViewOutcomeReports, Scope::AnyUnit)?;
     let org = ctx.user.org_id;
     let scales = all_scales(state, ctx).await?;
-    let scale = scales
-        .iter()
-        .find(|s| s.code == p.scale.trim())
-        .ok_or_else(|| AppError::from(DomainError::invalid("scale", if p.scale.trim().is_empty() { "required" } else { "invalid-choice" })))?;
+    let scale = scales.iter().find(|s| s.code == p.scale.trim()).ok_or_else(|| {
+        AppError::from(DomainError::invalid("scale", if p.scale.trim().is_empty() { "required" } else { "invalid-choice" }))
+    })?;
     let units = match p.unit_id {
         Some(u) => {
             ctx.require(Permission::ViewOutcomeReports, Scope::Unit(u))?;
@@ -194,16 +193,27 @@ pub async fn export(state: &AppState, ctx: &Ctx, p: &ProgrammeParams, format: Ex
     let l = ctx.locale;
     let cats: BTreeMap<String, String> =
         state.store.categories(ctx.user.org_id).await?.into_iter().map(|c| (c.code.clone(), c.name(l).to_string())).collect();
-    let header: Vec<String> =
-        ["outcomes-col-group", "outcomes-n", "outcomes-mean-pre", "outcomes-mean-post", "outcomes-mean-change", "outcomes-effect-size", "outcomes-improved"]
-            .iter()
-            .map(|k| i18n::t(l, k))
-            .collect();
+    let header: Vec<String> = [
+        "outcomes-col-group",
+        "outcomes-n",
+        "outcomes-mean-pre",
+        "outcomes-mean-post",
+        "outcomes-mean-change",
+        "outcomes-effect-size",
+        "outcomes-improved",
+    ]
+    .iter()
+    .map(|k| i18n::t(l, k))
+    .collect();
     let rows: Vec<Vec<String>> = r
         .rows
         .iter()
         .map(|x| {
-            let key = if x.key == "all" { i18n::t(l, "outcomes-all-clients") } else { cats.get(&x.key).cloned().unwrap_or_else(|| x.key.clone()) };
+            let key = if x.key == "all" {
+                i18n::t(l, "outcomes-all-clients")
+            } else {
+                cats.get(&x.key).cloned().unwrap_or_else(|| x.key.clone())
+            };
             vec![
                 key,
                 cell(x.n.map(|n| n as f64), x.suppressed),
