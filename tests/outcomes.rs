@@ -136,6 +136,12 @@ async fn brs_before_and_after_gives_a_reliable_change_and_programme_outcomes_by_
     )
     .await;
 
+    // The person's data access export holds their answers.
+    let sup = app.signed_in(Role::Supervisor).await;
+    let export = ok(sup.get(&format!("/api/v1/clients/{}/data-export", clients[0])).await, 200).await;
+    assert_eq!(export["outcomes"].as_array().map(Vec::len), Some(2));
+    assert_eq!(export["outcomes"][0]["answers"], json!([3, 4, 2, 5, 2, 4]));
+
     // The page shows the change in the worker's language.
     let (status, html) = sw.page(&format!("/outcomes/clients/{}", clients[0])).await;
     assert_eq!(status, 200);
