@@ -1208,6 +1208,7 @@ row("GET", "/api/v1/cases", On::Nothing, Body::None, Need::Perm(ViewCases, At::A
     row("GET", "/api/v1/outcomes/programme", On::Nothing, Body::ScaleQuery, Need::Perm(ViewOutcomeReports, At::AnyUnit), Who::Roles(OUTCOME_READERS), Some("\"rows\"")),
     // ---- knowledge ----
     row("GET", "/knowledge", On::Nothing, Body::None, Need::Perm(ViewKnowledge, At::AnyUnit), Who::Roles(KNOWLEDGE_READERS), Some("search-form")),
+    row("GET", "/knowledge/recommendations", On::Case(Unit::A), Body::CaseQuery, Need::Perm(ViewCases, At::ThatUnit), Who::Roles(CASE_STAFF), Some("recommend-form")),
     row("POST", "/knowledge/solutions", On::Nothing, Body::SolutionForm, Need::Perm(ManageKnowledge, At::AnyUnit), Who::Roles(KNOWLEDGE_WRITERS), None),
     row("GET", "/knowledge/solutions/{id}", On::Solution, Body::None, Need::Perm(ViewKnowledge, At::AnyUnit), Who::Roles(KNOWLEDGE_READERS), Some("Authz solution")),
     row("GET", "/knowledge/incidents", On::Nothing, Body::None, Need::Perm(ViewKnowledge, At::AnyUnit), Who::Roles(KNOWLEDGE_READERS), None),

@@ -100,6 +100,14 @@ async fn solutions_are_found_across_scripts_and_recommended_for_a_case_with_reas
     assert_eq!(r[0]["reasons"]["matched_categories"], json!(["carer"]));
     assert_eq!(r[0]["reasons"]["measured"]["n"], 5);
     assert!(!r.as_array().unwrap().iter().any(|x| x["solution_id"] == layoff["id"]), "nothing in common with the case");
+    // The page says the same in the worker's language.
+    let (status, html) = sw.page(&format!("/knowledge/recommendations?case_id={}", k["id"].as_str().unwrap())).await;
+    assert_eq!(status, 200);
+    let list = &html[html.find("id=\"recommendations\"").unwrap()..];
+    assert!(list.find("照顧者減壓及互助小組").unwrap() < list.find("</ol>").unwrap(), "the carer group is suggested");
+    assert!(list.contains("elderly_care") && list.contains("n = 5"), "with its reasons");
+    let (status, _) = sw.page("/knowledge/recommendations?case_id=nonsense").await;
+    assert_eq!(status, 422);
     // Someone who may not read the case gets no recommendations from it.
     let op = app.signed_in(Role::HotlineOperator).await;
     ok(op.get(&format!("/api/v1/knowledge/recommendations?case_id={}", k["id"].as_str().unwrap())).await, 403).await;

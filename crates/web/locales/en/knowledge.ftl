@@ -48,3 +48,7 @@ knowledge-suggestions = Suggested solutions
 knowledge-why-categories = for { $list }
 knowledge-why-measured = measured on { $scale }: change { $change } (n = { $n })
 knowledge-why-text = text match { $share }
+knowledge-recommend = Suggested solutions for a case
+knowledge-recommend-case = Case (record number)
+knowledge-recommend-button = Suggest
+knowledge-why-problems = matches { $list }

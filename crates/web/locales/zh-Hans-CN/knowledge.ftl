@@ -48,3 +48,7 @@ knowledge-suggestions = 建议方案
 knowledge-why-categories = 适用于 { $list }
 knowledge-why-measured = { $scale } 成效：变化 { $change }（n = { $n }）
 knowledge-why-text = 文本相关度 { $share }
+knowledge-recommend = 个案的建议方案
+knowledge-recommend-case = 个案（记录编号）
+knowledge-recommend-button = 建议
+knowledge-why-problems = 对应 { $list }

@@ -48,3 +48,7 @@ knowledge-suggestions = 建議方案
 knowledge-why-categories = 適用於 { $list }
 knowledge-why-measured = { $scale } 成效：變化 { $change }（n = { $n }）
 knowledge-why-text = 文字相關度 { $share }
+knowledge-recommend = 個案的建議方案
+knowledge-recommend-case = 個案（記錄編號）
+knowledge-recommend-button = 建議
+knowledge-why-problems = 對應 { $list }

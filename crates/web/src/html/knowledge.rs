@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/knowledge", get(list))
         .route("/knowledge/solutions", post(create))
+        .route("/knowledge/recommendations", get(recommendations))
         .route("/knowledge/solutions/{id}", get(show))
         .route("/knowledge/incidents", get(incidents).post(create_incident))
         .route("/knowledge/incidents/{id}", get(incident))
@@ -287,18 +288,26 @@ impl IncidentPage {
         }
     }
     fn why(&self, r: &Recommendation) -> String {
-        let mut parts = Vec::new();
-        if !r.reasons.matched_categories.is_empty() {
-            parts.push(self.page.ta("knowledge-why-categories", "list", &r.reasons.matched_categories.join(", ")));
-        }
-        if let Some(m) = &r.reasons.measured {
-            parts.push(i18n_measured(&self.page, m));
-        }
-        if r.reasons.text_match > 0.0 {
-            parts.push(self.page.ta("knowledge-why-text", "share", &format!("{:.0}%", r.reasons.text_match * 100.0)));
-        }
-        parts.join(" · ")
+        why(&self.page, r)
     }
+}
+
+/// Why a solution was suggested, in the reader's language.
+fn why(page: &Page, r: &Recommendation) -> String {
+    let mut parts = Vec::new();
+    if !r.reasons.matched_problems.is_empty() {
+        parts.push(page.ta("knowledge-why-problems", "list", &r.reasons.matched_problems.join(", ")));
+    }
+    if !r.reasons.matched_categories.is_empty() {
+        parts.push(page.ta("knowledge-why-categories", "list", &r.reasons.matched_categories.join(", ")));
+    }
+    if let Some(m) = &r.reasons.measured {
+        parts.push(i18n_measured(page, m));
+    }
+    if r.reasons.text_match > 0.0 {
+        parts.push(page.ta("knowledge-why-text", "share", &format!("{:.0}%", r.reasons.text_match * 100.0)));
+    }
+    parts.join(" · ")
 }
 
 fn i18n_measured(page: &Page, m: &shegong_domain::knowledge::MeasuredOutcome) -> String {
@@ -343,4 +352,57 @@ pub async fn link(
         Err(AppError::Domain(DomainError::Invalid(errors))) => incident_view(&state, &rc, &ctx, id, errors).await,
         Err(e) => Err(e),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recommendations for a case
+
+#[derive(Template)]
+#[template(path = "knowledge_recommendations.html")]
+struct RecommendPage {
+    page: Page,
+    case_id: String,
+    list: Option<Vec<Recommendation>>,
+    errors: Vec<FieldError>,
+}
+
+impl RecommendPage {
+    fn why(&self, r: &Recommendation) -> String {
+        why(&self.page, r)
+    }
+    fn errs(&self, f: &str) -> Vec<String> {
+        self.page.errors_for(&self.errors, f)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RecommendQuery {
+    case_id: String,
+}
+
+/// Solutions suggested for a case (its record number), with why each was suggested.
+pub async fn recommendations(
+    State(state): State<AppState>,
+    rc: RequestCtx,
+    ctx: Ctx,
+    Query(q): Query<RecommendQuery>,
+) -> AppResult<Response> {
+    ctx.require(Permission::ViewKnowledge, Scope::AnyUnit)?;
+    let page = Page::new(&state, &rc, "/knowledge/recommendations").await;
+    let raw = q.case_id.trim().to_string();
+    let (list, errors) = if raw.is_empty() {
+        (None, Vec::new())
+    } else {
+        match raw.parse() {
+            Ok(id) => match svc::recommend(&state, &ctx, &RecommendParams { case_id: Some(id), incident_id: None }).await {
+                Ok(l) => (Some(l), Vec::new()),
+                Err(AppError::Domain(DomainError::NotFound)) => (None, vec![FieldError::new("case_id", "invalid-choice")]),
+                Err(e) => return Err(e),
+            },
+            Err(_) => (None, vec![FieldError::new("case_id", "invalid-choice")]),
+        }
+    };
+    let invalid = !errors.is_empty();
+    render_form(&RecommendPage { page, case_id: raw, list, errors }, invalid)
 }
