@@ -1,7 +1,8 @@
 //! Social intelligence: solutions written in Traditional Chinese found by a Simplified or an
 //! English query, a stale edit refused, recommendations for a case ranked by matched problems,
 //! categories and the agency's own measured outcomes with the reasons shown, and an incident
-//! with cases linked to it showing the response at a glance.
+//! with cases, a call, an assistance request and a group linked to it showing the response at a
+//! glance.
 
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -117,7 +118,7 @@ async fn solutions_are_found_across_scripts_and_recommended_for_a_case_with_reas
 }
 
 #[db_test]
-async fn an_incident_shows_the_cases_linked_to_it_and_suggests_solutions(app: TestApp) {
+async fn an_incident_shows_the_cases_calls_requests_and_groups_linked_to_it_and_suggests_solutions(app: TestApp) {
     let sw = app.signed_in(Role::SocialWorker).await;
     let unit = app.seeded.unit_a.id;
     solution(&sw, "火災後創傷支援", "火災後居民的創傷知情照顧。", &[], &["elderly_alone"], &[]).await;
@@ -137,14 +138,30 @@ async fn an_incident_shows_the_cases_linked_to_it_and_suggests_solutions(app: Te
         // Linking the same case again changes nothing.
         ok(sw.json(Method::POST, &format!("/api/v1/knowledge/incidents/{id}/links"), &link).await, 200).await;
     }
+    // A hotline call, an assistance request and a group answer the same incident.
+    let call = json!({"unit_id": unit.to_string(), "caller_phone": "9300 0003", "client_id": a, "call_type": "help_request",
+                      "topics": ["anxiety"], "duration_minutes": 10, "note": "屋企窗門爛咗。", "risk": "low", "outcome": "resolved"});
+    let call = ok(sw.json(Method::POST, "/api/v1/hotline/calls", &call).await, 201).await;
+    let request = json!({"unit_id": unit.to_string(), "client_id": b, "need": "food", "consent": true});
+    let request = ok(sw.json(Method::POST, "/api/v1/assistance/requests", &request).await, 201).await;
+    let group = json!({"unit_id": unit.to_string(), "kind": "group", "title_zh_hant": "災後互助小組", "domain": "elderly",
+                       "target_categories": ["elderly_alone"], "objectives": "互助", "stage": "formation"});
+    let group = ok(sw.json(Method::POST, "/api/v1/activities", &group).await, 201).await;
+    for (kind, target) in [("call", &call), ("assistance", &request), ("activity", &group)] {
+        let link = json!({"kind": kind, "target_id": target["id"]});
+        ok(sw.json(Method::POST, &format!("/api/v1/knowledge/incidents/{id}/links"), &link).await, 200).await;
+    }
     let unknown = json!({"kind": "call", "target_id": i["id"]});
     ok(sw.json(Method::POST, &format!("/api/v1/knowledge/incidents/{id}/links"), &unknown).await, 422).await;
     let v = ok(sw.get(&format!("/api/v1/knowledge/incidents/{id}")).await, 200).await;
-    assert_eq!((v["cases"].as_u64(), v["calls"].as_u64(), v["assistance"].as_u64()), (Some(2), Some(0), Some(0)));
+    let counts = (v["cases"].as_u64(), v["calls"].as_u64(), v["assistance"].as_u64(), v["activities"].as_u64());
+    assert_eq!(counts, (Some(2), Some(1), Some(1), Some(1)));
     let timeline = v["timeline"].as_array().unwrap();
-    assert_eq!(timeline.len(), 2);
-    assert!(timeline.iter().all(|l| l["label"].as_str().unwrap().starts_with('C')), "case numbers, never names: {timeline:?}");
-    assert!(!v.to_string().contains("獨居甲"));
+    let labels: Vec<&str> = timeline.iter().map(|l| l["label"].as_str().unwrap()).collect();
+    assert_eq!(labels.len(), 5);
+    assert_eq!(labels.iter().filter(|l| l.starts_with('C')).count(), 2, "case numbers: {labels:?}");
+    assert!(labels.contains(&"anxiety") && labels.contains(&"food") && labels.contains(&"災後互助小組"), "{labels:?}");
+    assert!(!v.to_string().contains("獨居甲") && !v.to_string().contains("窗門"), "never a name or a call's note");
 
     // The page: counts and a suggestion for the groups affected.
     let (status, html) = sw.page(&format!("/knowledge/incidents/{id}")).await;
