@@ -22,10 +22,11 @@ use shegong_domain::ids::{
     ActivityId, AssistanceRequestId, CaseId, ClientId, CourseId, DonationId, DonationItemId, DonorId, DutyId, HouseholdId, MemberId,
     SessionId, ToyId, UnitId, UserId, VolunteerId,
 };
+use shegong_domain::knowledge::{IncidentInput, SolutionInput};
 use shegong_domain::lending::{Condition, Loan, Member, MemberFields, ReturnFields, Reward, Toy, ToyInput};
 use shegong_domain::ports::{
-    AccountsRepo, ActivitiesRepo, AssistanceRepo, AuditRepo, CasesRepo, ClientsRepo, CoverageRepo, DonationsRepo, HotlineRepo, LendingRepo,
-    ReportsRepo, UnitsRepo, VolunteersRepo,
+    AccountsRepo, ActivitiesRepo, AssistanceRepo, AuditRepo, CasesRepo, ClientsRepo, CoverageRepo, DonationsRepo, HotlineRepo,
+    KnowledgeRepo, LendingRepo, ReportsRepo, UnitsRepo, VolunteersRepo,
 };
 use shegong_domain::reports::TargetInput;
 use shegong_domain::volunteers::{CourseInput, DutyInput, HourSource, HoursInput, LinkClaim, SignUpVia, VolunteerInput};
@@ -151,6 +152,10 @@ enum On {
     NewAdjustment(Unit),
     /// A candidate site for a new service point (coverage), made for this call only.
     Site,
+    /// A solution of the knowledge base (version 1), made for this call only.
+    Solution,
+    /// A social incident (version 1), made for this call only.
+    Incident,
 }
 
 /// The unit a record belongs to.
@@ -210,7 +215,7 @@ impl On {
             | On::NewAdjustment(u) => Some(u),
             On::Link | On::NewLink => Some(Unit::A),
             On::Course => None,
-            On::Nothing | On::OtherAccount | On::OwnToken | On::File | On::FamilyCard | On::Site => None,
+            On::Nothing | On::OtherAccount | On::OwnToken | On::File | On::FamilyCard | On::Site | On::Solution | On::Incident => None,
         }
     }
 }
@@ -297,6 +302,14 @@ const DONATION_STAFF: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWor
 const CONFIRMERS: &[Role] = &[Role::Admin, Role::Supervisor];
 /// `ViewCoverage`: practice staff of unit A, the admin and the funder (who sees counts only).
 const COVERAGE_VIEWERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::FunderViewer];
+/// `ViewOutcomeReports`: practice staff of unit A, the admin and the funder (aggregates only).
+const OUTCOME_READERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::FunderViewer];
+/// `ViewOutcomes` and `AdministerScales` in unit A: the practice staff (the admin reads no one's scores).
+const OUTCOME_STAFF: &[Role] = &[Role::Supervisor, Role::SocialWorker, Role::WelfareWorker];
+/// `ViewKnowledge`: practice staff, hotline operators and the admin.
+const KNOWLEDGE_READERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::HotlineOperator];
+/// `ManageKnowledge` and `ManageIncidents`: practice staff and the admin.
+const KNOWLEDGE_WRITERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker];
 
 /// What a call sends. Every write sends a valid body, except where noted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -562,6 +575,24 @@ enum Body {
     /// Version 1 of the site of `On` (a form, or `?version=1` with no body).
     SiteVersionForm,
     SiteVersionQuery,
+    /// `?scale=brs&time_point=pre`.
+    ScaleQuery,
+    /// `?case_id=` the case of `On`.
+    CaseQuery,
+    /// The BRS answered for the client of `On`.
+    AdministerForm,
+    AdministerJson,
+    /// An agency scale with a code of its own.
+    ScaleJson,
+    SolutionForm,
+    SolutionJson,
+    SolutionEditJson,
+    IncidentForm,
+    IncidentJson,
+    IncidentEditJson,
+    /// Links the test's open case of unit A.
+    LinkForm,
+    LinkJson,
     /// A suggestion of one site among two places given.
     SuggestJson,
 }
@@ -589,6 +620,7 @@ const fn row(method: &'static str, path: &'static str, on: On, body: Body, need:
     Row { method, path, on, body, need, who, shows }
 }
 
+use Permission::{AdministerScales, ManageIncidents, ManageKnowledge, ManageScales, ViewKnowledge, ViewOutcomeReports, ViewOutcomes};
 use Permission::{
     AnonymiseClients, ApproveCases, ConfigureCases, ConfigureVolunteers, EditActivities, EditCases, EditClients, LogCalls, ManageClients,
     ManageHotline, ManageUnits, ManageUsers, ManageVolunteers, RecordAttendance, ServeDuties, ViewActivities, ViewAudit, ViewCases,
@@ -1160,6 +1192,39 @@ row("GET", "/api/v1/cases", On::Nothing, Body::None, Need::Perm(ViewCases, At::A
     row("PUT", "/api/v1/coverage/sites/{id}", On::Site, Body::SiteEditJson, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
     row("DELETE", "/api/v1/coverage/sites/{id}", On::Site, Body::SiteVersionQuery, Need::Perm(ManageCoverage, At::Agency), Who::Roles(ADMIN), None),
     row("GET", "/api/v1/coverage/network", On::Nothing, Body::None, Need::Perm(ViewCoverage, At::AnyUnit), Who::Roles(COVERAGE_VIEWERS), None),
+    // ---- outcomes ----
+    row("GET", "/outcomes", On::Nothing, Body::ScaleQuery, Need::Perm(ViewOutcomeReports, At::AnyUnit), Who::Roles(OUTCOME_READERS), Some("programme-table")),
+    row("GET", "/outcomes/clients/{id}", On::Client(Unit::A), Body::None, Need::Perm(ViewOutcomes, At::ThatUnit), Who::Roles(OUTCOME_STAFF), Some("Aaron")),
+    row("GET", "/outcomes/clients/{id}", On::Client(Unit::B), Body::None, Need::Perm(ViewOutcomes, At::ThatUnit), Who::Roles(NOBODY), Some("Aaron")),
+    row("GET", "/outcomes/clients/{id}/administer", On::Client(Unit::A), Body::ScaleQuery, Need::Perm(AdministerScales, At::ThatUnit), Who::Roles(OUTCOME_STAFF), Some("administer-form")),
+    row("POST", "/outcomes/clients/{id}/administer", On::Client(Unit::A), Body::AdministerForm, Need::Perm(AdministerScales, At::ThatUnit), Who::Roles(OUTCOME_STAFF), None),
+    row("POST", "/outcomes/clients/{id}/administer", On::Client(Unit::B), Body::AdministerForm, Need::Perm(AdministerScales, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("GET", "/api/v1/outcomes/scales", On::Nothing, Body::None, Need::Perm(ViewOutcomeReports, At::AnyUnit), Who::Roles(OUTCOME_READERS), Some("\"brs\"")),
+    row("POST", "/api/v1/outcomes/scales", On::Nothing, Body::ScaleJson, Need::Perm(ManageScales, At::Agency), Who::Roles(ADMIN), None),
+    row("POST", "/api/v1/outcomes/administrations", On::CallersUnit, Body::AdministerJson, Need::Perm(AdministerScales, At::ThatUnit), Who::Roles(OUTCOME_STAFF), None),
+    row("POST", "/api/v1/outcomes/administrations", On::OtherUnit, Body::AdministerJson, Need::Perm(AdministerScales, At::ThatUnit), Who::Roles(NOBODY), None),
+    row("GET", "/api/v1/outcomes/clients/{id}", On::Client(Unit::A), Body::None, Need::Perm(ViewOutcomes, At::ThatUnit), Who::Roles(OUTCOME_STAFF), Some("\"changes\"")),
+    row("GET", "/api/v1/outcomes/clients/{id}", On::Client(Unit::B), Body::None, Need::Perm(ViewOutcomes, At::ThatUnit), Who::Roles(NOBODY), Some("\"changes\"")),
+    row("GET", "/api/v1/outcomes/programme", On::Nothing, Body::ScaleQuery, Need::Perm(ViewOutcomeReports, At::AnyUnit), Who::Roles(OUTCOME_READERS), Some("\"rows\"")),
+    // ---- knowledge ----
+    row("GET", "/knowledge", On::Nothing, Body::None, Need::Perm(ViewKnowledge, At::AnyUnit), Who::Roles(KNOWLEDGE_READERS), Some("search-form")),
+    row("GET", "/knowledge/recommendations", On::Case(Unit::A), Body::CaseQuery, Need::Perm(ViewCases, At::ThatUnit), Who::Roles(CASE_STAFF), Some("recommend-form")),
+    row("POST", "/knowledge/solutions", On::Nothing, Body::SolutionForm, Need::Perm(ManageKnowledge, At::AnyUnit), Who::Roles(KNOWLEDGE_WRITERS), None),
+    row("GET", "/knowledge/solutions/{id}", On::Solution, Body::None, Need::Perm(ViewKnowledge, At::AnyUnit), Who::Roles(KNOWLEDGE_READERS), Some("Authz solution")),
+    row("GET", "/knowledge/incidents", On::Nothing, Body::None, Need::Perm(ViewKnowledge, At::AnyUnit), Who::Roles(KNOWLEDGE_READERS), None),
+    row("POST", "/knowledge/incidents", On::Nothing, Body::IncidentForm, Need::Perm(ManageIncidents, At::AnyUnit), Who::Roles(KNOWLEDGE_WRITERS), None),
+    row("GET", "/knowledge/incidents/{id}", On::Incident, Body::None, Need::Perm(ViewKnowledge, At::AnyUnit), Who::Roles(KNOWLEDGE_READERS), Some("Authz incident")),
+    row("POST", "/knowledge/incidents/{id}/links", On::Incident, Body::LinkForm, Need::Perm(ManageIncidents, At::AnyUnit), Who::Roles(KNOWLEDGE_WRITERS), None),
+    row("GET", "/api/v1/knowledge/incidents", On::Nothing, Body::None, Need::Perm(ViewKnowledge, At::AnyUnit), Who::Roles(KNOWLEDGE_READERS), None),
+    row("POST", "/api/v1/knowledge/incidents", On::Nothing, Body::IncidentJson, Need::Perm(ManageIncidents, At::AnyUnit), Who::Roles(KNOWLEDGE_WRITERS), None),
+    row("GET", "/api/v1/knowledge/incidents/{id}", On::Incident, Body::None, Need::Perm(ViewKnowledge, At::AnyUnit), Who::Roles(KNOWLEDGE_READERS), Some("Authz incident")),
+    row("PUT", "/api/v1/knowledge/incidents/{id}", On::Incident, Body::IncidentEditJson, Need::Perm(ManageIncidents, At::AnyUnit), Who::Roles(KNOWLEDGE_WRITERS), None),
+    row("POST", "/api/v1/knowledge/incidents/{id}/links", On::Incident, Body::LinkJson, Need::Perm(ManageIncidents, At::AnyUnit), Who::Roles(KNOWLEDGE_WRITERS), None),
+    row("GET", "/api/v1/knowledge/solutions", On::Nothing, Body::None, Need::Perm(ViewKnowledge, At::AnyUnit), Who::Roles(KNOWLEDGE_READERS), None),
+    row("POST", "/api/v1/knowledge/solutions", On::Nothing, Body::SolutionJson, Need::Perm(ManageKnowledge, At::AnyUnit), Who::Roles(KNOWLEDGE_WRITERS), None),
+    row("GET", "/api/v1/knowledge/solutions/{id}", On::Solution, Body::None, Need::Perm(ViewKnowledge, At::AnyUnit), Who::Roles(KNOWLEDGE_READERS), Some("Authz solution")),
+    row("PUT", "/api/v1/knowledge/solutions/{id}", On::Solution, Body::SolutionEditJson, Need::Perm(ManageKnowledge, At::AnyUnit), Who::Roles(KNOWLEDGE_WRITERS), None),
+    row("GET", "/api/v1/knowledge/recommendations", On::Case(Unit::A), Body::CaseQuery, Need::Perm(ViewCases, At::ThatUnit), Who::Roles(CASE_STAFF), None),
     row("GET", "/api/v1/openapi.json", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"openapi\"")),
     // ---- operations ----
     row("GET", "/healthz", On::Nothing, Body::None, Need::Nothing, Who::Anyone, Some("\"status\"")),
@@ -1829,6 +1894,22 @@ impl Fx<'_> {
                 let a = store.propose_adjustment(&other, self.unit_id(u), self.records[&u].item, 1, "Authz count").await.unwrap();
                 Some(a.id.to_string())
             }
+            On::Solution => {
+                let input =
+                    SolutionInput {
+                        title: format!("Authz solution {}", self.next()), need: "照顧者減壓".into(), ..Default::default()
+                    };
+                Some(store.create_solution(&self.admin, &input.validate().unwrap()).await.unwrap().id.to_string())
+            }
+            On::Incident => {
+                let input = IncidentInput {
+                    title: format!("Authz incident {}", self.next()),
+                    kind: "typhoon".into(),
+                    started_on: chrono::NaiveDate::from_ymd_opt(2026, 2, 20),
+                    ..Default::default()
+                };
+                Some(store.create_incident(&self.admin, &input.validate(&[]).unwrap()).await.unwrap().id.to_string())
+            }
             On::Site => {
                 let input = SiteInput {
                     name: format!("Zed site {}", self.next()),
@@ -1860,6 +1941,8 @@ impl Fx<'_> {
             Body::UnitQuery => Some(format!("unit_id={}", self.unit_id(row.on.unit().unwrap()))),
             Body::VersionQuery => Some("version=1".into()),
             Body::SiteVersionQuery => Some("version=1".into()),
+            Body::ScaleQuery => Some("scale=brs&time_point=pre".into()),
+            Body::CaseQuery => Some(format!("case_id={}", case.unwrap())),
             _ => None,
         };
         if let Some(q) = query {
@@ -2542,6 +2625,38 @@ impl Fx<'_> {
             ),
             Body::SiteVersionForm => form(&[("version", "1")]),
             Body::SiteVersionQuery => Payload::Json(Value::Null),
+            Body::ScaleQuery | Body::CaseQuery => Payload::None,
+            Body::AdministerForm => form(&[
+                ("scale", "brs"),
+                ("time_point", "pre"),
+                ("a0", "3"),
+                ("a1", "3"),
+                ("a2", "3"),
+                ("a3", "3"),
+                ("a4", "3"),
+                ("a5", "3"),
+            ]),
+            Body::AdministerJson => {
+                let c = self.records[&row.on.unit().unwrap()].client;
+                Payload::Json(json!({"client_id": c, "scale": "brs", "time_point": "pre", "answers": [3, 3, 3, 3, 3, 3]}))
+            }
+            Body::ScaleJson => {
+                let mut s = serde_json::to_value(shegong_domain::outcomes::ucla3()).unwrap();
+                s["code"] = json!(format!("agency_scale_{n}"));
+                Payload::Json(s)
+            }
+            Body::SolutionForm => form(&[("title", &format!("Zed solution {tag} {n}")), ("need", "減壓")]),
+            Body::SolutionJson => Payload::Json(json!({"title": format!("Zed solution {tag} {n}"), "need": "減壓"})),
+            Body::SolutionEditJson => Payload::Json(json!({"title": format!("Zed solution {tag} {n}"), "need": "互助", "version": 1})),
+            Body::IncidentForm => form(&[("title", &format!("Zed incident {tag} {n}")), ("kind", "fire"), ("started_on", "2026-02-26")]),
+            Body::IncidentJson => {
+                Payload::Json(json!({"title": format!("Zed incident {tag} {n}"), "kind": "fire", "started_on": "2026-02-26"}))
+            }
+            Body::IncidentEditJson => {
+                Payload::Json(json!({"title": format!("Zed incident {tag} {n}"), "kind": "fire", "started_on": "2026-02-26", "version": 1}))
+            }
+            Body::LinkForm => form(&[("kind", "case"), ("target_id", &self.records[&Unit::A].case.to_string())]),
+            Body::LinkJson => Payload::Json(json!({"kind": "case", "target_id": self.records[&Unit::A].case})),
             Body::SuggestJson => Payload::Json(json!({"k": 1, "source": "grid", "method": "straight",
                 "candidates": [{"name": "Zed here", "latitude": 22.30, "longitude": 114.17}, {"name": "Zed there", "latitude": 22.35, "longitude": 114.25}]})),
             Body::SheetUpload => {
@@ -2991,6 +3106,8 @@ fn markdown_table() -> String {
             On::CashDonation(u) => format!("a cash donation received at {}", unit(u)),
             On::NewAdjustment(u) => format!("another's stock adjustment at {}", unit(u)),
             On::Site => "a candidate site for a new service point".to_string(),
+            On::Solution => "a solution of the knowledge base".to_string(),
+            On::Incident => "a social incident".to_string(),
         };
         let needs = match r.need {
             Need::Nothing => "nothing (public)".to_string(),

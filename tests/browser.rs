@@ -1113,3 +1113,74 @@ async fn every_page_passes_axe_in_three_languages() {
     assert!(kinds.len() >= 70, "the crawl reaches the site: {} kinds of page", kinds.len());
     assert!(findings.is_empty(), "WCAG 2.1 AA violations:\n{}", findings.join("\n"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn brs_before_on_a_tablet_and_after_on_paper_shows_the_change_and_a_simplified_query_finds_a_traditional_solution() {
+    use shegong_domain::accounts::Actor;
+    use shegong_domain::clients::ClientInput;
+    use shegong_domain::knowledge::SolutionInput;
+    use shegong_domain::ports::{ClientsRepo, KnowledgeRepo};
+    let app = app().await;
+    let Some(b) = Browser::start(&app.base).await else { return };
+    let worker = app.seeded.user(Role::SocialWorker);
+    let store = app.store();
+    let actor = Actor::from(worker);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    let input = ClientInput {
+        unit_id: Some(app.seeded.unit_a.id),
+        name_zh: "梁照顧".into(),
+        phones: vec!["91230000".into()],
+        preferred_language: "cantonese".into(),
+        ..Default::default()
+    };
+    let client =
+        store.create_client(&actor, &input.validate(today, &store.categories(app.seeded.org).await.unwrap()).unwrap()).await.unwrap();
+    let s = SolutionInput {
+        title: "照顧者減壓小組".into(), need: "為認知障礙症患者的照顧者減輕壓力。".into(), ..Default::default()
+    };
+    store.create_solution(&actor, &s.validate().unwrap()).await.unwrap();
+
+    b.sign_in(&worker.username, PASSWORD).await;
+    b.find("#locale-select").await.select_by_value("en").await.unwrap();
+    b.wait_for("html[lang=\"en\"]").await;
+
+    // Before: the worker hands the tablet over; the client answers in Traditional Chinese, in large type.
+    b.goto(&format!("/outcomes/clients/{}", client.id)).await;
+    b.wait_for("#start-form").await;
+    b.find("#s-scale").await.select_by_value("brs").await.unwrap();
+    b.find("#s-time_point").await.select_by_value("pre").await.unwrap();
+    b.find("#s-mode").await.select_by_value("tablet").await.unwrap();
+    b.find("#start-form button[type=submit]").await.click().await.unwrap();
+    b.wait_for("#administer.tablet[lang=\"zh-Hant-HK\"]").await;
+    assert!(b.text("#item-0 legend").await.contains("很快恢復"), "the items are in the client's language");
+    for (i, v) in [3, 4, 2, 5, 2, 4].iter().enumerate() {
+        b.find(&format!("label[for=\"a{i}-{v}\"]")).await.click().await.unwrap();
+    }
+    b.screenshot("brs-tablet").await;
+    b.find("#administer-submit").await.click().await.unwrap();
+    b.wait_for(".notice.ok").await;
+    assert!(b.text("#administrations").await.contains("Low resilience"), "2.00 is low resilience");
+
+    // After: entered from the paper form by the worker.
+    b.find("#s-scale").await.select_by_value("brs").await.unwrap();
+    b.find("#s-time_point").await.select_by_value("post").await.unwrap();
+    b.find("#s-mode").await.select_by_value("paper").await.unwrap();
+    b.find("#start-form button[type=submit]").await.click().await.unwrap();
+    b.wait_for("#f-administered_on").await;
+    for (i, v) in [4, 2, 4, 2, 4, 2].iter().enumerate() {
+        b.find(&format!("label[for=\"a{i}-{v}\"]")).await.click().await.unwrap();
+    }
+    b.find("#administer-submit").await.click().await.unwrap();
+    b.wait_for(".notice.ok").await;
+    let change = b.text("#change-brs").await;
+    assert!(change.contains("+2") && change.contains("Reliably improved"), "the change and its meaning: {change}");
+    b.screenshot("brs-change").await;
+
+    // The solution was written in Traditional; a Simplified query finds it.
+    b.goto("/knowledge").await;
+    b.fill("#q", "照顾者减压").await;
+    b.find("#search-submit").await.click().await.unwrap();
+    b.wait_for("#results").await;
+    assert!(b.text("#results").await.contains("照顧者減壓小組"));
+    b.close().await;
+}

@@ -85,6 +85,13 @@ async fn serve_demo_starts_with_a_signed_in_ready_agency() {
     }
     let (_, dash) = c.page("/reports/dashboard").await;
     assert!(dash.contains("id=\"achievement\""), "the demo agency has targets to show against");
+    // The demo resilience group has before and after scores; the knowledge base has solutions.
+    let (status, html) = c.page("/outcomes?scale=brs&intervention=resilience_group").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"programme-table\""), "programme outcomes are shown");
+    let (status, html) = c.page("/knowledge?q=抗逆力").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("抗逆力小組"), "a solution is found");
 }
 
 #[test]

@@ -109,7 +109,13 @@ pub async fn run(url: &str, sizes: &BenchSizes) -> Result<Vec<BenchResult>, CliE
 
     // Pages: signed-in requests through the whole middleware stack, in process.
     let search = Arc::new(shegong_search::ClientSearch::in_memory().map_err(|e| CliError::Usage(e.to_string()))?);
-    let state = AppState::new(Arc::new(store.clone()), search, clock.clone(), WebConfig::default());
+    let state = AppState::new(
+        Arc::new(store.clone()),
+        search,
+        Arc::new(shegong_search::KnowledgeSearch::in_memory().map_err(|e| CliError::Usage(e.to_string()))?),
+        clock.clone(),
+        WebConfig::default(),
+    );
     let (_, session) = shegong_web::accounts::sign_in(&state, "bench-admin", password, "bench").await?;
     let app = shegong_web::router(state);
     let cookie = format!("{}={}", shegong_web::ctx::SESSION_COOKIE, session.token);

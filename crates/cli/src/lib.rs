@@ -528,7 +528,7 @@ async fn serve(settings: Settings, store: Store, clock: Arc<dyn Clock>) -> Resul
         session_ttl: chrono::Duration::minutes(settings.session_ttl_minutes),
         ..WebConfig::default()
     };
-    let state = AppState::new(Arc::new(store), Arc::new(search), clock, config);
+    let state = AppState::new(Arc::new(store), Arc::new(search), Arc::new(shegong_search::KnowledgeSearch::in_memory()?), clock, config);
     let app = shegong_web::router(state);
     let listener = tokio::net::TcpListener::bind(&settings.bind).await?;
     let addr = listener.local_addr()?;

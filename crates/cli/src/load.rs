@@ -171,7 +171,8 @@ async fn measure(dir: &std::path::Path, seconds: u64, clients: usize) -> Result<
     let store = Store::open(&StoreOptions::new(&url), clock.clone()).await?;
     shegong_web::demo::seed_full(&store, clock.now().date_naive()).await?;
     let search = Arc::new(shegong_search::ClientSearch::in_memory().map_err(failed)?);
-    let app = shegong_web::router(AppState::new(Arc::new(store), search, clock, WebConfig::default()));
+    let knowledge = Arc::new(shegong_search::KnowledgeSearch::in_memory().map_err(failed)?);
+    let app = shegong_web::router(AppState::new(Arc::new(store), search, knowledge, clock, WebConfig::default()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(failed)?;
     let base = format!("http://{}", listener.local_addr().map_err(failed)?);
     let server = tokio::spawn(async move { axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await });

@@ -88,6 +88,11 @@ impl Role {
                 ViewAssistanceReports,
                 ViewCoverage,
                 ManageCoverage,
+                ManageScales,
+                ViewOutcomeReports,
+                ViewKnowledge,
+                ManageKnowledge,
+                ManageIncidents,
             ],
             Role::Supervisor => &[
                 ViewUnits,
@@ -120,6 +125,13 @@ impl Role {
                 ViewAssistanceReports,
                 ViewCoverage,
                 ManageCoverage,
+                ViewOutcomes,
+                AdministerScales,
+                ManageScales,
+                ViewOutcomeReports,
+                ViewKnowledge,
+                ManageKnowledge,
+                ManageIncidents,
             ],
             Role::SocialWorker | Role::WelfareWorker => &[
                 ViewUnits,
@@ -145,10 +157,18 @@ impl Role {
                 ManageDonations,
                 ViewAssistanceReports,
                 ViewCoverage,
+                ViewOutcomes,
+                AdministerScales,
+                ViewOutcomeReports,
+                ViewKnowledge,
+                ManageKnowledge,
+                ManageIncidents,
             ],
             // Hotline operators look callers up, register new ones and log calls; a call or a
-            // check-in can become an assistance request in one step.
-            Role::HotlineOperator => &[ViewUnits, ViewClients, EditClients, ViewHotline, LogCalls, ViewAssistance, EditAssistance],
+            // check-in can become an assistance request in one step; they look up what has worked.
+            Role::HotlineOperator => {
+                &[ViewUnits, ViewClients, EditClients, ViewHotline, LogCalls, ViewAssistance, EditAssistance, ViewKnowledge]
+            }
             // Peer supporters and volunteers help run groups: they see the session lists they
             // take attendance for, not the registry or case files. Trained volunteers staff
             // hotline shifts: they log calls but read no one's call history. They see their own
@@ -160,7 +180,7 @@ impl Role {
                 &[ViewUnits, ViewActivities, RecordAttendance, LogCalls, ServeDuties, ViewLending, LendToys, DeliverAssistance]
             }
             // Funders read aggregates only: no record of a person or a home, and small counts hidden.
-            Role::FunderViewer => &[ViewUnits, ViewReports, ViewAssistanceReports, ViewCoverage],
+            Role::FunderViewer => &[ViewUnits, ViewReports, ViewAssistanceReports, ViewCoverage, ViewOutcomeReports],
         }
     }
 }
@@ -255,6 +275,22 @@ pub enum Permission {
     /// Set the walking settings, import the population grid, keep the candidate sites
     /// (agency-wide); the walking network is imported by the operator's command.
     ManageCoverage,
+    /// See the scores, change and reliable change of the unit's clients on outcome scales.
+    ViewOutcomes,
+    /// Give a scale to a client of the unit (on paper entered later, or on a tablet handed over).
+    AdministerScales,
+    /// Load the agency's own scales (licensed ones included) as data (agency-wide).
+    ManageScales,
+    /// Read programme outcomes: pre/post change, effect size and n by client category. Without
+    /// `ViewClients` (a funder) every group of fewer than five clients is hidden.
+    ViewOutcomeReports,
+    /// Read the knowledge base, its search and recommendations, and the incident log (counts
+    /// and labels of linked records, never a name).
+    ViewKnowledge,
+    /// Write and edit solutions of the knowledge base.
+    ManageKnowledge,
+    /// Record social incidents and link cases, calls, assistance requests and activities to them.
+    ManageIncidents,
 }
 
 /// Where a permission is asked for.

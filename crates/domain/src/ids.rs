@@ -221,3 +221,15 @@ id_type!(
     /// A candidate site for a new service point (coverage).
     SiteId
 );
+id_type!(
+    /// One administration of an outcome scale to a client (its answers and score).
+    AdministrationId
+);
+id_type!(
+    /// A social incident (epidemic wave, typhoon, fire, mass layoff) the agency responds to.
+    IncidentId
+);
+id_type!(
+    /// A solution of the knowledge base: an intervention or service design.
+    SolutionId
+);

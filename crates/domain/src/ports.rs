@@ -280,6 +280,8 @@ pub trait Storage:
     + DonationsRepo
     + ReportsRepo
     + CoverageRepo
+    + OutcomesRepo
+    + KnowledgeRepo
 {
     /// `sqlite` or `postgres`.
     fn backend_name(&self) -> &'static str;
@@ -1066,4 +1068,84 @@ pub trait DonationsRepo: Send + Sync {
     async fn stock_mismatches(&self, org: OrgId) -> Result<Vec<StockMismatch>>;
     /// Sets every balance to its ledger replay; the number of balances corrected.
     async fn rebuild_stock(&self, actor: &Actor) -> Result<u64>;
+}
+
+/// Which administrations to read.
+#[derive(Clone, Debug, Default)]
+pub struct AdministrationQuery<'a> {
+    pub client: Option<ClientId>,
+    pub scale: Option<&'a str>,
+    pub case: Option<CaseId>,
+    pub activity: Option<crate::ids::ActivityId>,
+    /// Only those recorded with one of these intervention codes.
+    pub interventions: Option<&'a [String]>,
+    /// Only those of clients of these units (None: every unit).
+    pub units: Option<&'a [UnitId]>,
+    pub time_point: Option<crate::outcomes::TimePoint>,
+}
+
+/// Outcome measurement: the agency's own scales (the shipped ones live in the domain) and
+/// administrations with their scores. Every write records its audit row in the same transaction.
+#[async_trait]
+pub trait OutcomesRepo: Send + Sync {
+    async fn agency_scales(&self, org: OrgId) -> Result<Vec<crate::outcomes::Scale>>;
+    /// Adds a scale the agency loads (a code already used: `code` `duplicate`).
+    async fn add_scale(&self, actor: &Actor, scale: &crate::outcomes::Scale) -> Result<crate::outcomes::Scale>;
+    async fn record_administration(
+        &self,
+        actor: &Actor,
+        unit: UnitId,
+        fields: &crate::outcomes::AdministrationFields,
+    ) -> Result<crate::outcomes::Administration>;
+    async fn administrations(&self, org: OrgId, q: &AdministrationQuery<'_>) -> Result<Vec<crate::outcomes::Administration>>;
+}
+
+/// The incident log and the knowledge base. Every write records its audit row in the same
+/// transaction; edits are refused with `Stale` when the version is not the stored one.
+#[async_trait]
+pub trait KnowledgeRepo: Send + Sync {
+    async fn create_incident(&self, actor: &Actor, fields: &crate::knowledge::IncidentFields) -> Result<crate::knowledge::Incident>;
+    async fn update_incident(
+        &self,
+        actor: &Actor,
+        id: crate::ids::IncidentId,
+        version: i64,
+        fields: &crate::knowledge::IncidentFields,
+    ) -> Result<crate::knowledge::Incident>;
+    async fn get_incident(&self, org: OrgId, id: crate::ids::IncidentId) -> Result<crate::knowledge::Incident>;
+    async fn list_incidents(&self, org: OrgId) -> Result<Vec<crate::knowledge::Incident>>;
+    /// Links a record (a second link of the same record is ignored).
+    async fn link_incident(&self, actor: &Actor, id: crate::ids::IncidentId, link: &crate::knowledge::IncidentLink) -> Result<()>;
+    async fn incident_links(&self, org: OrgId, id: crate::ids::IncidentId) -> Result<Vec<crate::knowledge::IncidentLink>>;
+    async fn create_solution(&self, actor: &Actor, fields: &crate::knowledge::SolutionFields) -> Result<crate::knowledge::Solution>;
+    async fn update_solution(
+        &self,
+        actor: &Actor,
+        id: crate::ids::SolutionId,
+        version: i64,
+        fields: &crate::knowledge::SolutionFields,
+    ) -> Result<crate::knowledge::Solution>;
+    async fn get_solution(&self, org: OrgId, id: crate::ids::SolutionId) -> Result<crate::knowledge::Solution>;
+    async fn list_solutions(&self, org: OrgId) -> Result<Vec<crate::knowledge::Solution>>;
+}
+
+/// A solution as the knowledge index holds it.
+#[derive(Clone, Debug)]
+pub struct KnowledgeDoc {
+    pub id: crate::ids::SolutionId,
+    pub org_id: OrgId,
+    pub title: String,
+    pub text: String,
+}
+
+/// The knowledge-base search index (derived from the database; rebuildable at any time).
+pub trait KnowledgeIndex: Send + Sync {
+    /// Adds or replaces documents and makes them searchable before returning.
+    fn upsert(&self, docs: &[KnowledgeDoc]) -> Result<()>;
+    /// Best matches first, with their relevance. Traditional and Simplified Chinese match each
+    /// other; English words match case-insensitively.
+    fn search(&self, org: OrgId, query: &str, limit: usize) -> Result<Vec<(crate::ids::SolutionId, f32)>>;
+    /// Removes every document of one agency (before a rebuild).
+    fn clear_org(&self, org: OrgId) -> Result<()>;
+    fn count(&self) -> Result<u64>;
 }

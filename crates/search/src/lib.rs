@@ -7,10 +7,12 @@
 //! index it cannot use (another schema, another format, damaged files) and reports it through
 //! [`ClientSearch::needs_rebuild`].
 
+mod knowledge;
 mod query;
 mod schema;
 mod terms;
 
+pub use knowledge::{terms as knowledge_terms, KnowledgeSearch};
 use schema::{Fields, ACTIVE, FORMAT};
 use shegong_domain::ids::{ClientId, OrgId, UnitId};
 use shegong_domain::ports::{ClientDoc, SearchIndex};

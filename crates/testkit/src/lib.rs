@@ -231,7 +231,13 @@ impl TestApp {
     async fn spawn_seeded(db: TestDb, prefix: &str) -> Self {
         let seeded = seed(&db.store, prefix).await;
         let search = Arc::new(shegong_search::ClientSearch::in_memory().unwrap());
-        let state = AppState::new(Arc::new(db.store.clone()), search, db.clock.clone(), WebConfig::default());
+        let state = AppState::new(
+            Arc::new(db.store.clone()),
+            search,
+            Arc::new(shegong_search::KnowledgeSearch::in_memory().unwrap()),
+            db.clock.clone(),
+            WebConfig::default(),
+        );
         let app = shegong_web::router(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -14,8 +14,10 @@ pub mod error;
 pub mod hotline;
 pub mod html;
 pub mod i18n;
+pub mod knowledge;
 pub mod lending;
 pub mod ops;
+pub mod outcomes;
 pub mod page;
 pub mod reports;
 pub mod tabular;
@@ -26,7 +28,7 @@ use axum::middleware;
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use shegong_domain::clock::Clock;
-use shegong_domain::ports::{SearchIndex, Storage};
+use shegong_domain::ports::{KnowledgeIndex, SearchIndex, Storage};
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -51,6 +53,9 @@ impl Default for WebConfig {
 pub struct Inner {
     pub store: Arc<dyn Storage>,
     pub search: Arc<dyn SearchIndex>,
+    /// The knowledge-base index: filled from the database for an agency at its first search.
+    pub knowledge: Arc<dyn KnowledgeIndex>,
+    pub knowledge_loaded: std::sync::Mutex<std::collections::HashSet<shegong_domain::ids::OrgId>>,
     pub clock: Arc<dyn Clock>,
     pub config: WebConfig,
     pub limiter: accounts::LoginLimiter,
@@ -70,11 +75,19 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Storage>, search: Arc<dyn SearchIndex>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
+    pub fn new(
+        store: Arc<dyn Storage>,
+        search: Arc<dyn SearchIndex>,
+        knowledge: Arc<dyn KnowledgeIndex>,
+        clock: Arc<dyn Clock>,
+        config: WebConfig,
+    ) -> Self {
         let notifier = Arc::new(lending::LogNotifier);
         Self(Arc::new(Inner {
             store,
             search,
+            knowledge,
+            knowledge_loaded: Default::default(),
             clock,
             config,
             limiter: accounts::LoginLimiter::default(),
@@ -89,6 +102,8 @@ impl AppState {
         Self(Arc::new(Inner {
             store: Arc::clone(&i.store),
             search: Arc::clone(&i.search),
+            knowledge: Arc::clone(&i.knowledge),
+            knowledge_loaded: Default::default(),
             clock: Arc::clone(&i.clock),
             config: i.config.clone(),
             limiter: accounts::LoginLimiter::default(),

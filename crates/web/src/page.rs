@@ -101,6 +101,8 @@ impl Page {
             "assistance-reports" => (Permission::ViewAssistanceReports, Scope::AnyUnit),
             "donations" => (Permission::ViewDonations, Scope::AnyUnit),
             "coverage" => (Permission::ViewCoverage, Scope::AnyUnit),
+            "outcomes" => (Permission::ViewOutcomeReports, Scope::AnyUnit),
+            "knowledge" => (Permission::ViewKnowledge, Scope::AnyUnit),
             _ => return false,
         };
         u.grants.allows(perm, scope)

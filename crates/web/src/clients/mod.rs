@@ -240,6 +240,8 @@ pub struct SubjectAccessExport {
     pub volunteering: Vec<crate::volunteers::VolunteerRecord>,
     /// The household's toy-library membership, loans and points.
     pub toy_library: Option<crate::lending::LendingExport>,
+    /// Outcome scales the person answered, with their answers and scores.
+    pub outcomes: Vec<shegong_domain::outcomes::Administration>,
     /// Who created, changed, viewed or exported the record, and when.
     pub access_log: Vec<AuditEntry>,
 }
@@ -262,6 +264,10 @@ pub async fn subject_access(state: &AppState, ctx: &Ctx, id: ClientId) -> AppRes
         merges,
         access_log: state.store.audit_for(org, "client", &id.to_string()).await?,
         volunteering: crate::volunteers::of_client(state, org, id).await?,
+        outcomes: state
+            .store
+            .administrations(org, &shegong_domain::ports::AdministrationQuery { client: Some(id), ..Default::default() })
+            .await?,
         client: c,
     })
 }

@@ -15,6 +15,7 @@ pub mod cases;
 pub mod clients;
 pub mod coverage;
 pub mod lending;
+pub mod outcomes;
 pub mod reports;
 pub mod volunteers;
 
@@ -185,14 +186,15 @@ pub struct DemoSummary {
     pub toys: u64,
     pub requests: u64,
     pub cells: u64,
+    pub scores: u64,
 }
 
 impl std::fmt::Display for DemoSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} synthetic clients, {} cases, {} activities, {} volunteers, {} toys, {} assistance requests and {} population grid cells",
-            self.clients, self.cases, self.activities, self.volunteers, self.toys, self.requests, self.cells
+            "{} synthetic clients, {} cases, {} activities, {} volunteers, {} toys, {} assistance requests, {} population grid cells and {} scale answers",
+            self.clients, self.cases, self.activities, self.volunteers, self.toys, self.requests, self.cells, self.scores
         )
     }
 }
@@ -211,6 +213,7 @@ pub async fn seed_full(store: &dyn Storage, today: chrono::NaiveDate) -> AppResu
     reports::seed_demo_targets(store, today).await?;
     s.requests = assistance::seed_demo_assistance(store, today).await?;
     s.cells = coverage::seed_demo_coverage(store).await?;
+    s.scores = outcomes::seed_demo_outcomes(store, 2026, today).await?;
     Ok(Some(s))
 }
 

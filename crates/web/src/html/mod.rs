@@ -11,7 +11,9 @@ pub mod coverage;
 pub mod donations;
 pub mod home;
 pub mod hotline;
+pub mod knowledge;
 pub mod lending;
+pub mod outcomes;
 pub mod reports;
 pub mod units;
 pub mod volunteers;
@@ -79,6 +81,8 @@ pub fn router() -> Router<AppState> {
         .merge(assistance::routes())
         .merge(donations::routes())
         .merge(coverage::routes())
+        .merge(outcomes::routes())
+        .merge(knowledge::routes())
 }
 
 /// A url-encoded form (repeated keys allowed) whose rejections become translated errors.

@@ -12,7 +12,9 @@ pub mod clients_import;
 pub mod coverage;
 pub mod donations;
 pub mod hotline;
+pub mod knowledge;
 pub mod lending;
+pub mod outcomes;
 pub mod reports;
 pub mod units;
 pub mod volunteers;
@@ -34,7 +36,7 @@ use utoipa_axum::routes;
     info(title = "shegong API", description = "Case, service and statistics platform for community social-work agencies."),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
-    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "cases"), (name = "activities"), (name = "hotline"), (name = "volunteers"), (name = "lending"), (name = "assistance"), (name = "donations"), (name = "reports"), (name = "coverage"), (name = "audit"))
+    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "cases"), (name = "activities"), (name = "hotline"), (name = "volunteers"), (name = "lending"), (name = "assistance"), (name = "donations"), (name = "reports"), (name = "coverage"), (name = "outcomes"), (name = "knowledge"), (name = "audit"))
 )]
 struct ApiDoc;
 
@@ -159,7 +161,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(reports::router())
         .merge(assistance::router())
         .merge(donations::router())
-        .merge(coverage::router());
+        .merge(coverage::router())
+        .merge(outcomes::router())
+        .merge(knowledge::router());
     let doc = merge_flattened(r.get_openapi());
     r.route("/api/v1/openapi.json", axum::routing::get(move || async move { Json(doc) }))
 }
