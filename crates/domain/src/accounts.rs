@@ -88,6 +88,8 @@ impl Role {
                 ViewAssistanceReports,
                 ViewCoverage,
                 ManageCoverage,
+                ViewOutreach,
+                EditOutreach,
             ],
             Role::Supervisor => &[
                 ViewUnits,
@@ -120,6 +122,9 @@ impl Role {
                 ViewAssistanceReports,
                 ViewCoverage,
                 ManageCoverage,
+                ViewOutreach,
+                EditOutreach,
+                Interpret,
             ],
             Role::SocialWorker | Role::WelfareWorker => &[
                 ViewUnits,
@@ -145,6 +150,9 @@ impl Role {
                 ManageDonations,
                 ViewAssistanceReports,
                 ViewCoverage,
+                ViewOutreach,
+                EditOutreach,
+                Interpret,
             ],
             // Hotline operators look callers up, register new ones and log calls; a call or a
             // check-in can become an assistance request in one step.
@@ -156,8 +164,10 @@ impl Role {
             // assistants run toy-library counters: they lend and take back toys for member
             // households, without the registry or case files. Trained volunteers deliver the
             // assistance requests dispatched to them, seeing only what the delivery needs.
+            // District ambassadors and volunteer interpreters take the interpretation requests
+            // assigned to them (client name and language, the appointment), nothing else.
             Role::PeerSupporter | Role::Volunteer => {
-                &[ViewUnits, ViewActivities, RecordAttendance, LogCalls, ServeDuties, ViewLending, LendToys, DeliverAssistance]
+                &[ViewUnits, ViewActivities, RecordAttendance, LogCalls, ServeDuties, ViewLending, LendToys, DeliverAssistance, Interpret]
             }
             // Funders read aggregates only: no record of a person or a home, and small counts hidden.
             Role::FunderViewer => &[ViewUnits, ViewReports, ViewAssistanceReports, ViewCoverage],
@@ -255,6 +265,15 @@ pub enum Permission {
     /// Set the walking settings, import the population grid, keep the candidate sites
     /// (agency-wide); the walking network is imported by the operator's command.
     ManageCoverage,
+    /// See the unit's outreach: sessions with the people contacted, interpretation requests,
+    /// escorts, home visits, the task list and the outreach report.
+    ViewOutreach,
+    /// Log outreach sessions, take and assign interpretation requests, arrange escorts and home
+    /// visits, record their outcomes, and declare the languages interpreters cover.
+    EditOutreach,
+    /// Interpret or translate: be assigned requests in one's languages, see them and complete
+    /// them, and declare one's own languages.
+    Interpret,
 }
 
 /// Where a permission is asked for.

@@ -221,3 +221,19 @@ id_type!(
     /// A candidate site for a new service point (coverage).
     SiteId
 );
+id_type!(
+    /// An outreach session (外展): a team out in an area on one day.
+    OutreachSessionId
+);
+id_type!(
+    /// An interpretation or translation request.
+    InterpretationId
+);
+id_type!(
+    /// A medical escort (陪診/陪诊) to one appointment.
+    EscortId
+);
+id_type!(
+    /// A home visit, planned or done.
+    VisitId
+);

@@ -15,6 +15,7 @@ pub mod hotline;
 pub mod ids;
 pub mod lending;
 pub mod locale;
+pub mod outreach;
 pub mod ports;
 pub mod reports;
 pub mod units;

@@ -33,6 +33,7 @@ mod donations;
 mod hotline;
 mod lending;
 mod migrations;
+mod outreach;
 mod reports;
 mod units;
 mod volunteers;
