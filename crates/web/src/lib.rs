@@ -16,6 +16,7 @@ pub mod html;
 pub mod i18n;
 pub mod lending;
 pub mod ops;
+pub mod outreach;
 pub mod page;
 pub mod reports;
 pub mod tabular;
