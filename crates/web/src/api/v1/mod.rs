@@ -13,6 +13,7 @@ pub mod coverage;
 pub mod donations;
 pub mod hotline;
 pub mod lending;
+pub mod outreach;
 pub mod reports;
 pub mod units;
 pub mod volunteers;
@@ -34,7 +35,7 @@ use utoipa_axum::routes;
     info(title = "shegong API", description = "Case, service and statistics platform for community social-work agencies."),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
-    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "cases"), (name = "activities"), (name = "hotline"), (name = "volunteers"), (name = "lending"), (name = "assistance"), (name = "donations"), (name = "reports"), (name = "coverage"), (name = "audit"))
+    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "cases"), (name = "activities"), (name = "hotline"), (name = "volunteers"), (name = "lending"), (name = "assistance"), (name = "donations"), (name = "reports"), (name = "coverage"), (name = "outreach"), (name = "audit"))
 )]
 struct ApiDoc;
 
@@ -159,7 +160,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(reports::router())
         .merge(assistance::router())
         .merge(donations::router())
-        .merge(coverage::router());
+        .merge(coverage::router())
+        .merge(outreach::router());
     let doc = r.get_openapi().clone();
     r.route("/api/v1/openapi.json", axum::routing::get(move || async move { Json(doc) }))
 }
