@@ -313,7 +313,7 @@ fn date(v: &mut Validator, field: &str, raw: &str, required: bool) -> Option<Nai
     }
     let d = NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok();
     if d.is_none() {
-        v.push(FieldError::new(field, "invalid-date"));
+        v.push(FieldError::new(field, "date"));
     }
     d
 }
@@ -796,7 +796,7 @@ impl EscortInput {
         let appointment_time = match NaiveTime::parse_from_str(raw_time, "%H:%M") {
             Ok(t) => t.format("%H:%M").to_string(),
             Err(_) => {
-                v.push(FieldError::new("appointment_time", if raw_time.is_empty() { "required" } else { "invalid-time" }));
+                v.push(FieldError::new("appointment_time", if raw_time.is_empty() { "required" } else { "time" }));
                 raw_time.to_string()
             }
         };

@@ -101,6 +101,9 @@ impl Page {
             "assistance-reports" => (Permission::ViewAssistanceReports, Scope::AnyUnit),
             "donations" => (Permission::ViewDonations, Scope::AnyUnit),
             "coverage" => (Permission::ViewCoverage, Scope::AnyUnit),
+            "outreach" => (Permission::ViewOutreach, Scope::AnyUnit),
+            "outreach-edit" => (Permission::EditOutreach, Scope::AnyUnit),
+            "interpret" => (Permission::Interpret, Scope::AnyUnit),
             _ => return false,
         };
         u.grants.allows(perm, scope)

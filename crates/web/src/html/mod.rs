@@ -12,6 +12,7 @@ pub mod donations;
 pub mod home;
 pub mod hotline;
 pub mod lending;
+pub mod outreach;
 pub mod reports;
 pub mod units;
 pub mod volunteers;
@@ -79,6 +80,7 @@ pub fn router() -> Router<AppState> {
         .merge(assistance::routes())
         .merge(donations::routes())
         .merge(coverage::routes())
+        .merge(outreach::routes())
 }
 
 /// A url-encoded form (repeated keys allowed) whose rejections become translated errors.

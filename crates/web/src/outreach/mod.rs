@@ -538,17 +538,17 @@ pub struct ReportParams {
 /// The period asked for: a month, a custom range (at most ten years), or this month.
 pub async fn period(state: &AppState, ctx: &Ctx, p: &ReportParams) -> AppResult<(NaiveDate, NaiveDate)> {
     let month_of = |d: NaiveDate| -> AppResult<(NaiveDate, NaiveDate)> {
-        let first = d.with_day(1).ok_or_else(|| bad("month", "invalid-date"))?;
+        let first = d.with_day(1).ok_or_else(|| bad("month", "date"))?;
         let next = if first.month() == 12 {
             NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
         } else {
             NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
         }
-        .ok_or_else(|| bad("month", "invalid-date"))?;
+        .ok_or_else(|| bad("month", "date"))?;
         Ok((first, next - Duration::days(1)))
     };
     if !p.month.trim().is_empty() {
-        let d = NaiveDate::parse_from_str(&format!("{}-01", p.month.trim()), "%Y-%m-%d").map_err(|_| bad("month", "invalid-date"))?;
+        let d = NaiveDate::parse_from_str(&format!("{}-01", p.month.trim()), "%Y-%m-%d").map_err(|_| bad("month", "date"))?;
         return month_of(d);
     }
     match (p.from, p.to) {
