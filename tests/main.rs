@@ -16,6 +16,7 @@ mod coverage;
 mod hotline;
 mod lending;
 mod ops;
+mod outreach;
 mod reports;
 mod units;
 mod volunteers;

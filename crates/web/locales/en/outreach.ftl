@@ -143,3 +143,6 @@ field-error-unknown-escort = No such escort.
 field-error-unknown-case = No such case.
 field-error-unknown-user = No such active account.
 field-error-not-after-appointment = The next appointment must come after this one.
+outreach-mine = My interpretation requests
+outreach-my-languages = My languages
+outreach-notice-not-saved = Not saved: check the languages (codes such as ur, ne, yue) and try again.

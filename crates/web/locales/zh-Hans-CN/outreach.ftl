@@ -143,3 +143,6 @@ field-error-unknown-escort = 没有此陪诊。
 field-error-unknown-case = 没有此个案。
 field-error-unknown-user = 没有此有效账户。
 field-error-not-after-appointment = 下次复诊必须在本次之后。
+outreach-mine = 我的口译申请
+outreach-my-languages = 我的语言
+outreach-notice-not-saved = 未能保存：请检查语言（如 ur、ne、yue 等代码）后重试。

@@ -143,3 +143,6 @@ field-error-unknown-escort = 沒有此陪診。
 field-error-unknown-case = 沒有此個案。
 field-error-unknown-user = 沒有此有效帳戶。
 field-error-not-after-appointment = 下次覆診必須在今次之後。
+outreach-mine = 我的傳譯申請
+outreach-my-languages = 我的語言
+outreach-notice-not-saved = 未能儲存：請檢查語言（如 ur、ne、yue 等代碼）後再試。

@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/outreach/escorts/{id}/outcome", post(close_escort))
         .route("/outreach/visits", get(visits).post(create_visit))
         .route("/outreach/visits/{id}/outcome", post(close_visit))
+        .route("/outreach/mine", get(mine))
         .route("/outreach/interpreters", get(interpreters))
         .route("/outreach/interpreters/{user_id}", post(save_interpreter))
         .route("/outreach/report", get(report))
@@ -105,8 +106,8 @@ async fn client_for(state: &AppState, ctx: &Ctx, raw: &str) -> Option<Client> {
 }
 
 fn notice(page: &Page, key: Option<&str>) -> Option<String> {
-    const KNOWN: [&str; 10] =
-        ["saved", "session-created", "request-created", "assigned", "completed", "cancelled", "escort-created", "escort-closed", "visit-created", "visit-closed"];
+    const KNOWN: [&str; 11] =
+        ["saved", "not-saved", "session-created", "request-created", "assigned", "completed", "cancelled", "escort-created", "escort-closed", "visit-created", "visit-closed"];
     key.filter(|k| KNOWN.contains(k)).map(|k| page.t(&format!("outreach-notice-{k}")))
 }
 
@@ -427,9 +428,7 @@ async fn interpretations_view(
 }
 
 pub async fn interpretations(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, Query(q): Query<NoticeQuery>) -> AppResult<Response> {
-    if !ctx.can(Permission::ViewOutreach, Scope::AnyUnit) {
-        ctx.require(Permission::Interpret, Scope::AnyUnit)?;
-    }
+    ctx.require(Permission::ViewOutreach, Scope::AnyUnit)?;
     let form = InterpretationForm { client_id: q.client_id, escort_id: q.escort_id, ..Default::default() };
     interpretations_view(&state, &rc, &ctx, q.notice, form, Vec::new()).await
 }
@@ -949,8 +948,11 @@ pub async fn save_interpreter(
     HtmlForm(f): HtmlForm<LanguagesForm>,
 ) -> AppResult<Response> {
     let input = InterpreterInput { languages: vec![f.languages.clone()], version: f.version.trim().parse().unwrap_or(-1) };
+    let own = user_id == ctx.user.id && !ctx.can(Permission::EditOutreach, Scope::AnyUnit);
     match svc::save_interpreter(&state, &ctx, user_id, &input).await {
+        Ok(_) if own => Ok(Redirect::to("/outreach/mine?notice=saved").into_response()),
         Ok(_) => Ok(Redirect::to("/outreach/interpreters?notice=saved").into_response()),
+        Err(AppError::Domain(DomainError::Invalid(_) | DomainError::Stale)) if own => Ok(Redirect::to("/outreach/mine?notice=not-saved").into_response()),
         Err(AppError::Domain(DomainError::Invalid(errors))) => {
             interpreters_view(&state, &rc, &ctx, None, Some((user_id, f.languages)), errors).await
         }
@@ -960,6 +962,38 @@ pub async fn save_interpreter(
         }
         Err(e) => Err(e),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// An interpreter's own page
+
+#[derive(Template)]
+#[template(path = "outreach_mine.html")]
+struct MinePage {
+    page: Page,
+    l: Labels,
+    notice: Option<String>,
+    me: Interpreter,
+    requests: Vec<Interpretation>,
+}
+
+impl MinePage {
+    fn status(&self, s: &InterpretationStatus) -> String {
+        self.page.t(&format!("outreach-status-{}", s.as_str()))
+    }
+    fn mode(&self, m: &InterpretationMode) -> String {
+        self.page.t(&format!("outreach-mode-{}", m.as_str()))
+    }
+    fn names(&self, codes: &[String]) -> String {
+        codes.iter().map(|c| self.l.lang(c)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+pub async fn mine(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, Query(q): Query<NoticeQuery>) -> AppResult<Response> {
+    let me = svc::me(&state, &ctx).await?;
+    let requests = svc::mine(&state, &ctx).await?;
+    let page = Page::new(&state, &rc, "/outreach/mine").await;
+    render(&MinePage { notice: notice(&page, q.notice.as_deref()), l: Labels::new(&state, &ctx).await?, page, me, requests })
 }
 
 // ---------------------------------------------------------------------------------------------

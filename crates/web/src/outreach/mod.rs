@@ -147,10 +147,7 @@ pub async fn create_session(state: &AppState, ctx: &Ctx, input: &SessionInput) -
 
 /// The people who may interpret in `unit` (any unit when None), with the languages they cover.
 pub async fn interpreters(state: &AppState, ctx: &Ctx, unit: Option<UnitId>) -> AppResult<Vec<Interpreter>> {
-    if !ctx.can(Permission::EditOutreach, Scope::AnyUnit) {
-        ctx.require(Permission::Interpret, Scope::AnyUnit)?;
-        return Ok(vec![interpreter(state, ctx, ctx.user.id).await?]);
-    }
+    ctx.require(Permission::EditOutreach, Scope::AnyUnit)?;
     let org = ctx.user.org_id;
     let declared = state.store.interpreter_languages(org).await?;
     let mut out = Vec::new();
@@ -165,6 +162,12 @@ pub async fn interpreters(state: &AppState, ctx: &Ctx, unit: Option<UnitId>) -> 
         out.push(Interpreter { user_id: u.id, name: u.display_name, languages, volunteer_languages, version });
     }
     Ok(out)
+}
+
+/// The caller as an interpreter: the languages they cover.
+pub async fn me(state: &AppState, ctx: &Ctx) -> AppResult<Interpreter> {
+    ctx.require(Permission::Interpret, Scope::AnyUnit)?;
+    interpreter(state, ctx, ctx.user.id).await
 }
 
 async fn volunteer_languages(state: &AppState, ctx: &Ctx, user: UserId) -> AppResult<Vec<String>> {
@@ -220,21 +223,25 @@ pub struct InterpretationParams {
     pub unit_id: Option<UnitId>,
     pub client_id: Option<ClientId>,
     pub open: bool,
-    /// Only the requests assigned to the caller.
-    pub mine: bool,
 }
 
-/// The requests of the caller's units, or (for an interpreter, or with `mine`) the ones
-/// assigned to them.
+/// The requests assigned to the caller (an interpreter), open ones first.
+pub async fn mine(state: &AppState, ctx: &Ctx) -> AppResult<Vec<Interpretation>> {
+    ctx.require(Permission::Interpret, Scope::AnyUnit)?;
+    let q = OutreachQuery { assignee: Some(ctx.user.id), limit: LIST_LIMIT, ..Default::default() };
+    let mut list = state.store.list_interpretations(ctx.user.org_id, &q).await?;
+    list.retain(|r| ctx.can(Permission::Interpret, Scope::Unit(r.unit_id)));
+    list.sort_by_key(|r| r.status != shegong_domain::outreach::InterpretationStatus::Assigned);
+    let ids: Vec<String> = list.iter().map(|r| r.id.to_string()).collect();
+    if !ids.is_empty() {
+        state.store.append(&ctx.actor(), AuditEvent::new(Action::View, "outreach_interpretation", ids.join(","))).await?;
+    }
+    Ok(list)
+}
+
+/// The requests of the caller's units, newest first.
 pub async fn interpretations(state: &AppState, ctx: &Ctx, p: &InterpretationParams) -> AppResult<Vec<Interpretation>> {
     let org = ctx.user.org_id;
-    if p.mine || !ctx.can(Permission::ViewOutreach, Scope::AnyUnit) {
-        ctx.require(Permission::Interpret, Scope::AnyUnit)?;
-        let q = OutreachQuery { assignee: Some(ctx.user.id), open_only: p.open, limit: LIST_LIMIT, ..Default::default() };
-        let mut list = state.store.list_interpretations(org, &q).await?;
-        list.retain(|r| ctx.can(Permission::Interpret, Scope::Unit(r.unit_id)));
-        return Ok(list);
-    }
     let units = read_units(ctx, p.unit_id)?;
     let q = OutreachQuery { units: units.as_deref(), client: p.client_id, open_only: p.open, limit: LIST_LIMIT, ..Default::default() };
     Ok(state.store.list_interpretations(org, &q).await?)

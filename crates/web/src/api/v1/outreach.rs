@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_interpreters))
         .routes(routes!(save_interpreter))
         .routes(routes!(list_interpretations, create_interpretation))
+        .routes(routes!(my_interpretations))
         .routes(routes!(get_interpretation))
         .routes(routes!(assign))
         .routes(routes!(complete))
@@ -84,8 +85,7 @@ pub struct InterpreterParams {
     pub unit_id: Option<UnitId>,
 }
 
-/// Who may interpret, with the languages they cover (declared, and from their volunteer
-/// record). An interpreter sees only themselves.
+/// Who may interpret, with the languages they cover (declared, and from their volunteer record).
 #[utoipa::path(get, path = "/api/v1/outreach/interpreters", tag = "outreach", params(InterpreterParams),
     responses((status = 200, body = Vec<Interpreter>), (status = 403)))]
 pub async fn list_interpreters(
@@ -96,8 +96,9 @@ pub async fn list_interpreters(
     Ok(Json(svc::interpreters(&state, &ctx, p.unit_id).await?))
 }
 
-/// Declares the languages someone covers (codes or names; 409 when `version` is not the one
-/// stored, 0 before the first save).
+/// Declares the languages someone covers (codes or names): staff who arrange outreach for
+/// anyone, an interpreter for themselves. 409 when `version` is not the one stored (0 before the
+/// first save).
 #[utoipa::path(put, path = "/api/v1/outreach/interpreters/{user_id}", tag = "outreach", params(("user_id" = UserId, Path)),
     request_body = InterpreterInput, responses((status = 200, body = Interpreter), (status = 409), (status = 422)))]
 pub async fn save_interpreter(
@@ -109,8 +110,7 @@ pub async fn save_interpreter(
     Ok(Json(svc::save_interpreter(&state, &ctx, user_id, &input).await?))
 }
 
-/// Interpretation and translation requests of the caller's units, or those assigned to the
-/// caller (`mine`, and always for interpreters without `ViewOutreach`).
+/// Interpretation and translation requests of the caller's units, newest first.
 #[utoipa::path(get, path = "/api/v1/outreach/interpretations", tag = "outreach", params(InterpretationParams),
     responses((status = 200, body = Vec<Interpretation>), (status = 403)))]
 pub async fn list_interpretations(
@@ -119,6 +119,14 @@ pub async fn list_interpretations(
     Query(p): Query<InterpretationParams>,
 ) -> AppResult<Json<Vec<Interpretation>>> {
     Ok(Json(svc::interpretations(&state, &ctx, &p).await?))
+}
+
+/// The requests assigned to the caller (an interpreter), open ones first, with the client's
+/// preferred language.
+#[utoipa::path(get, path = "/api/v1/outreach/interpretations/mine", tag = "outreach",
+    responses((status = 200, body = Vec<Interpretation>), (status = 403)))]
+pub async fn my_interpretations(State(state): State<AppState>, ctx: Ctx) -> AppResult<Json<Vec<Interpretation>>> {
+    Ok(Json(svc::mine(&state, &ctx).await?))
 }
 
 /// Takes a request; a blank language is the client's preferred language.
