@@ -45,13 +45,13 @@ async fn an_urdu_request_goes_only_to_someone_who_covers_urdu_and_counts_in_the_
 
     // An outreach session: Amina (her language comes from her record) and people not registered.
     let session = json!({"unit_id": unit.to_string(), "held_on": "2026-03-02", "district": "油尖旺", "area": "重慶大廈",
-        "staff": [app.seeded.user(Role::SocialWorker).id], "ambassadors": ["Bilal, Sita"],
-        "needs_found": "Two families need help reading hospital letters.",
-        "contacts": [
-            {"client_id": amina, "follow_up": "case"},
-            {"category": "ethnic_minority", "language": "ne", "count": 12},
-            {"category": "general", "language": "yue", "count": 5}
-        ]});
+    "staff": [app.seeded.user(Role::SocialWorker).id], "ambassadors": ["Bilal, Sita"],
+    "needs_found": "Two families need help reading hospital letters.",
+    "contacts": [
+        {"client_id": amina, "follow_up": "case"},
+        {"category": "ethnic_minority", "language": "ne", "count": 12},
+        {"category": "general", "language": "yue", "count": 5}
+    ]});
     let s = ok(sw.json(Method::POST, "/api/v1/outreach/sessions", &session).await, 201).await;
     assert_eq!(s["contacts"][0]["language"], "ur", "a client's preferred language fills a blank language");
     assert_eq!(s["contacts"][0]["client_name"], "Amina Khan");
@@ -79,8 +79,8 @@ async fn an_urdu_request_goes_only_to_someone_who_covers_urdu_and_counts_in_the_
     // The peer supporter (a district ambassador) has declared no language yet: refused, by name.
     let peer = app.seeded.user(Role::PeerSupporter).id;
     let assign = |who: &str, version: i64| json!({"assignee_id": who, "version": version});
-    let e = ok(sw.json(Method::POST, &format!("/api/v1/outreach/interpretations/{id}/assign"), &assign(&peer.to_string(), 1)).await, 422)
-        .await;
+    let e =
+        ok(sw.json(Method::POST, &format!("/api/v1/outreach/interpretations/{id}/assign"), &assign(&peer.to_string(), 1)).await, 422).await;
     assert_eq!(e["error"]["fields"][0]["code"], "language-not-covered");
     let message = e["error"]["fields"][0]["message"].as_str().unwrap();
     assert!(message.contains("烏爾都語") || message.contains("Urdu"), "the message names the language: {message}");
@@ -103,8 +103,8 @@ async fn an_urdu_request_goes_only_to_someone_who_covers_urdu_and_counts_in_the_
     ok(p.json(Method::PUT, &format!("/api/v1/outreach/interpreters/{sw_id}"), &langs).await, 403).await;
 
     // Assigned now; an assignment from a stale form is refused.
-    let r = ok(sw.json(Method::POST, &format!("/api/v1/outreach/interpretations/{id}/assign"), &assign(&peer.to_string(), 1)).await, 200)
-        .await;
+    let r =
+        ok(sw.json(Method::POST, &format!("/api/v1/outreach/interpretations/{id}/assign"), &assign(&peer.to_string(), 1)).await, 200).await;
     assert_eq!((r["status"].as_str(), r["assignee_id"].as_str()), (Some("assigned"), Some(peer.to_string().as_str())));
     ok(sw.json(Method::POST, &format!("/api/v1/outreach/interpretations/{id}/assign"), &assign(&peer.to_string(), 1)).await, 409).await;
 
@@ -129,8 +129,10 @@ async fn an_urdu_request_goes_only_to_someone_who_covers_urdu_and_counts_in_the_
         [("status".into(), "step-not-allowed".into())]
     );
     assert_eq!(
-        refused(sw.json(Method::POST, &format!("/api/v1/outreach/interpretations/{id}/cancel"), &json!({"reason": "x", "version": 3})).await)
-            .await,
+        refused(
+            sw.json(Method::POST, &format!("/api/v1/outreach/interpretations/{id}/cancel"), &json!({"reason": "x", "version": 3})).await
+        )
+        .await,
         [("status".into(), "step-not-allowed".into())]
     );
     // A document translation counts its pages.
@@ -178,7 +180,8 @@ async fn escorts_are_reminded_the_day_before_and_missed_check_ins_become_home_vi
     let e = ok(sw.json(Method::POST, "/api/v1/outreach/escorts", &body).await, 201).await;
     assert_eq!((e["language"].as_str(), e["district"].as_str()), (Some("ne"), Some("元朗")));
     let eid = e["id"].as_str().unwrap().to_string();
-    let no_escort = json!({"unit_id": unit.to_string(), "client_id": sita, "appointment_on": "2026-03-03", "appointment_time": "25:00", "place": "x"});
+    let no_escort =
+        json!({"unit_id": unit.to_string(), "client_id": sita, "appointment_on": "2026-03-03", "appointment_time": "25:00", "place": "x"});
     assert_eq!(
         refused(sw.json(Method::POST, "/api/v1/outreach/escorts", &no_escort).await).await,
         [("appointment_time".into(), "time".into()), ("escort_name".into(), "required".into())]
@@ -212,7 +215,8 @@ async fn escorts_are_reminded_the_day_before_and_missed_check_ins_become_home_vi
     ok(op.json(Method::POST, &format!("/api/v1/hotline/check-ins/{sid}/attempts"), &json!({"result": "no_answer"})).await, 200).await;
     app.db.clock.advance(Duration::days(1));
     let op = app.signed_in(Role::HotlineOperator).await;
-    let a = ok(op.json(Method::POST, &format!("/api/v1/hotline/check-ins/{sid}/attempts"), &json!({"result": "no_answer"})).await, 200).await;
+    let a =
+        ok(op.json(Method::POST, &format!("/api/v1/hotline/check-ins/{sid}/attempts"), &json!({"result": "no_answer"})).await, 200).await;
     let follow_up = a["home_visit"]["id"].as_str().unwrap().to_string();
     let sw = app.signed_in(Role::SocialWorker).await;
     let tasks = ok(sw.get("/api/v1/outreach/tasks").await, 200).await;
@@ -229,8 +233,12 @@ async fn escorts_are_reminded_the_day_before_and_missed_check_ins_become_home_vi
     // Done: the hotline's item is closed with the visit's outcome.
     let vid = visit["id"].as_str().unwrap();
     let r = ok(
-        sw.json(Method::POST, &format!("/api/v1/outreach/visits/{vid}/outcome"), &json!({"status": "done", "outcome": "Well; phone was broken.", "version": 1}))
-            .await,
+        sw.json(
+            Method::POST,
+            &format!("/api/v1/outreach/visits/{vid}/outcome"),
+            &json!({"status": "done", "outcome": "Well; phone was broken.", "version": 1}),
+        )
+        .await,
         200,
     )
     .await;

@@ -45,7 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/outreach/visits/{id}/outcome", post(close_visit))
         .route("/outreach/mine", get(mine))
         .route("/outreach/interpreters", get(interpreters))
-        .route("/outreach/interpreters/{user_id}", post(save_interpreter))
+        .route("/outreach/interpreters/{id}", post(save_interpreter))
         .route("/outreach/report", get(report))
 }
 
@@ -106,8 +106,19 @@ async fn client_for(state: &AppState, ctx: &Ctx, raw: &str) -> Option<Client> {
 }
 
 fn notice(page: &Page, key: Option<&str>) -> Option<String> {
-    const KNOWN: [&str; 11] =
-        ["saved", "not-saved", "session-created", "request-created", "assigned", "completed", "cancelled", "escort-created", "escort-closed", "visit-created", "visit-closed"];
+    const KNOWN: [&str; 11] = [
+        "saved",
+        "not-saved",
+        "session-created",
+        "request-created",
+        "assigned",
+        "completed",
+        "cancelled",
+        "escort-created",
+        "escort-closed",
+        "visit-created",
+        "visit-closed",
+    ];
     key.filter(|k| KNOWN.contains(k)).map(|k| page.t(&format!("outreach-notice-{k}")))
 }
 
@@ -238,7 +249,9 @@ impl IndexPage {
     }
     fn categories(&self) -> Vec<(String, String)> {
         let mut v = vec![(shegong_domain::outreach::GENERAL_CATEGORY.to_string(), self.page.t("outreach-category-general"))];
-        v.extend(self.categories.iter().filter(|c| c.active && !c.sensitive).map(|c| (c.code.clone(), c.name(self.page.locale).to_string())));
+        v.extend(
+            self.categories.iter().filter(|c| c.active && !c.sensitive).map(|c| (c.code.clone(), c.name(self.page.locale).to_string())),
+        );
         v
     }
     fn staff_checked(&self, id: &UserId) -> bool {
@@ -282,7 +295,12 @@ pub async fn index(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, Quer
     index_view(&state, &rc, &ctx, q.notice, form, Vec::new()).await
 }
 
-pub async fn create_session(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, HtmlForm(f): HtmlForm<SessionForm>) -> AppResult<Response> {
+pub async fn create_session(
+    State(state): State<AppState>,
+    rc: RequestCtx,
+    ctx: Ctx,
+    HtmlForm(f): HtmlForm<SessionForm>,
+) -> AppResult<Response> {
     ctx.require(Permission::EditOutreach, Scope::AnyUnit)?;
     match svc::create_session(&state, &ctx, &f.input()).await {
         Ok(s) => Ok(Redirect::to(&format!("/outreach/sessions/{}?notice=session-created", s.id)).into_response()),
@@ -726,7 +744,12 @@ pub async fn escorts(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, Qu
     escorts_view(&state, &rc, &ctx, q.notice, form, None, Vec::new()).await
 }
 
-pub async fn create_escort(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, HtmlForm(f): HtmlForm<EscortForm>) -> AppResult<Response> {
+pub async fn create_escort(
+    State(state): State<AppState>,
+    rc: RequestCtx,
+    ctx: Ctx,
+    HtmlForm(f): HtmlForm<EscortForm>,
+) -> AppResult<Response> {
     ctx.require(Permission::EditOutreach, Scope::AnyUnit)?;
     match svc::create_escort(&state, &ctx, &f.input()).await {
         Ok(_) => Ok(Redirect::to("/outreach/escorts?notice=escort-created").into_response()),
@@ -742,8 +765,12 @@ pub async fn close_escort(
     Path(id): Path<EscortId>,
     HtmlForm(f): HtmlForm<StepForm>,
 ) -> AppResult<Response> {
-    let input =
-        EscortOutcomeInput { status: f.status.clone(), outcome: f.outcome.clone(), next_appointment_on: f.next_appointment_on.clone(), version: f.version() };
+    let input = EscortOutcomeInput {
+        status: f.status.clone(),
+        outcome: f.outcome.clone(),
+        next_appointment_on: f.next_appointment_on.clone(),
+        version: f.version(),
+    };
     match svc::close_escort(&state, &ctx, id, &input).await {
         Ok(_) => Ok(Redirect::to("/outreach/escorts?notice=escort-closed").into_response()),
         Err(AppError::Domain(DomainError::Invalid(errors))) => {
@@ -846,7 +873,12 @@ pub async fn visits(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, Que
     visits_view(&state, &rc, &ctx, q.notice, form, None, Vec::new()).await
 }
 
-pub async fn create_visit(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, HtmlForm(f): HtmlForm<VisitForm>) -> AppResult<Response> {
+pub async fn create_visit(
+    State(state): State<AppState>,
+    rc: RequestCtx,
+    ctx: Ctx,
+    HtmlForm(f): HtmlForm<VisitForm>,
+) -> AppResult<Response> {
     ctx.require(Permission::EditOutreach, Scope::AnyUnit)?;
     let input = VisitInput {
         unit_id: f.unit_id.parse().ok(),
@@ -872,7 +904,9 @@ pub async fn close_visit(
     let input = VisitDoneInput { status: f.status.clone(), outcome: f.outcome.clone(), done_on: f.done_on.clone(), version: f.version() };
     match svc::close_visit(&state, &ctx, id, &input).await {
         Ok(_) => Ok(Redirect::to("/outreach/visits?notice=visit-closed").into_response()),
-        Err(AppError::Domain(DomainError::Invalid(errors))) => visits_view(&state, &rc, &ctx, None, VisitForm::default(), Some(id), errors).await,
+        Err(AppError::Domain(DomainError::Invalid(errors))) => {
+            visits_view(&state, &rc, &ctx, None, VisitForm::default(), Some(id), errors).await
+        }
         Err(AppError::Domain(DomainError::Stale)) => {
             let errors = vec![FieldError::new("version", "stale-form")];
             visits_view(&state, &rc, &ctx, None, VisitForm::default(), Some(id), errors).await
@@ -925,7 +959,14 @@ async fn interpreters_view(
     let page = Page::new(state, rc, "/outreach/interpreters").await;
     let interpreters = svc::interpreters(state, ctx, None).await?;
     let invalid = !errors.is_empty();
-    let p = InterpretersPage { notice: notice(&page, notice_key.as_deref()), l: Labels::new(state, ctx).await?, page, interpreters, failed, errors };
+    let p = InterpretersPage {
+        notice: notice(&page, notice_key.as_deref()),
+        l: Labels::new(state, ctx).await?,
+        page,
+        interpreters,
+        failed,
+        errors,
+    };
     render_form(&p, invalid)
 }
 
@@ -952,7 +993,9 @@ pub async fn save_interpreter(
     match svc::save_interpreter(&state, &ctx, user_id, &input).await {
         Ok(_) if own => Ok(Redirect::to("/outreach/mine?notice=saved").into_response()),
         Ok(_) => Ok(Redirect::to("/outreach/interpreters?notice=saved").into_response()),
-        Err(AppError::Domain(DomainError::Invalid(_) | DomainError::Stale)) if own => Ok(Redirect::to("/outreach/mine?notice=not-saved").into_response()),
+        Err(AppError::Domain(DomainError::Invalid(_) | DomainError::Stale)) if own => {
+            Ok(Redirect::to("/outreach/mine?notice=not-saved").into_response())
+        }
         Err(AppError::Domain(DomainError::Invalid(errors))) => {
             interpreters_view(&state, &rc, &ctx, None, Some((user_id, f.languages)), errors).await
         }

@@ -156,8 +156,7 @@ pub async fn interpreters(state: &AppState, ctx: &Ctx, unit: Option<UnitId>) -> 
         if !u.active || !u.grants.allows(Permission::Interpret, scope) {
             continue;
         }
-        let (languages, version) =
-            declared.iter().find(|(id, _, _)| *id == u.id).map(|(_, l, v)| (l.clone(), *v)).unwrap_or_default();
+        let (languages, version) = declared.iter().find(|(id, _, _)| *id == u.id).map(|(_, l, v)| (l.clone(), *v)).unwrap_or_default();
         let volunteer_languages = volunteer_languages(state, ctx, u.id).await?;
         out.push(Interpreter { user_id: u.id, name: u.display_name, languages, volunteer_languages, version });
     }
@@ -464,7 +463,14 @@ pub async fn tasks(state: &AppState, ctx: &Ctx, unit: Option<UnitId>) -> AppResu
     let t = today(state, org).await?;
     let tomorrow = t + Duration::days(1);
     let mut out = Vec::new();
-    let q = OutreachQuery { units: units.as_deref(), open_only: true, from: Some(t), to: Some(tomorrow), limit: LIST_LIMIT, ..Default::default() };
+    let q = OutreachQuery {
+        units: units.as_deref(),
+        open_only: true,
+        from: Some(t),
+        to: Some(tomorrow),
+        limit: LIST_LIMIT,
+        ..Default::default()
+    };
     let mut escorts = state.store.list_escorts(org, &q).await?;
     escorts.sort_by(|a, b| (a.appointment_on, &a.appointment_time).cmp(&(b.appointment_on, &b.appointment_time)));
     for e in escorts.into_iter().filter(|e| e.status == EscortStatus::Planned) {
@@ -502,7 +508,8 @@ pub async fn tasks(state: &AppState, ctx: &Ctx, unit: Option<UnitId>) -> AppResu
         });
     }
     for f in state.store.follow_ups(org, units.as_deref(), None).await? {
-        if f.kind != HotlineFollowUpKind::HomeVisit || f.done_at.is_some() || planned_from.contains(&format!("hotline-follow-up:{}", f.id)) {
+        if f.kind != HotlineFollowUpKind::HomeVisit || f.done_at.is_some() || planned_from.contains(&format!("hotline-follow-up:{}", f.id))
+        {
             continue;
         }
         let (name, language) = match f.client_id {

@@ -99,7 +99,7 @@ pub async fn list_interpreters(
 /// Declares the languages someone covers (codes or names): staff who arrange outreach for
 /// anyone, an interpreter for themselves. 409 when `version` is not the one stored (0 before the
 /// first save).
-#[utoipa::path(put, path = "/api/v1/outreach/interpreters/{user_id}", tag = "outreach", params(("user_id" = UserId, Path)),
+#[utoipa::path(put, path = "/api/v1/outreach/interpreters/{id}", tag = "outreach", params(("id" = UserId, Path)),
     request_body = InterpreterInput, responses((status = 200, body = Interpreter), (status = 409), (status = 422)))]
 pub async fn save_interpreter(
     State(state): State<AppState>,
