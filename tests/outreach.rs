@@ -219,6 +219,7 @@ async fn escorts_are_reminded_the_day_before_and_missed_check_ins_become_home_vi
         ok(op.json(Method::POST, &format!("/api/v1/hotline/check-ins/{sid}/attempts"), &json!({"result": "no_answer"})).await, 200).await;
     let follow_up = a["home_visit"]["id"].as_str().unwrap().to_string();
     let sw = app.signed_in(Role::SocialWorker).await;
+    let sup = app.signed_in(Role::Supervisor).await;
     let tasks = ok(sw.get("/api/v1/outreach/tasks").await, 200).await;
     assert_eq!((tasks[0]["kind"].as_str(), tasks[0]["ref_id"].as_str()), (Some("missed_check_in"), Some(follow_up.as_str())));
     assert_eq!(tasks[0]["client_language"], "ne");
