@@ -447,7 +447,8 @@ async fn interpretations_view(
 
 pub async fn interpretations(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, Query(q): Query<NoticeQuery>) -> AppResult<Response> {
     ctx.require(Permission::ViewOutreach, Scope::AnyUnit)?;
-    let form = InterpretationForm { client_id: q.client_id, escort_id: q.escort_id, ..Default::default() };
+    let needed_on = crate::clients::today(&state, ctx.user.org_id).await?.to_string();
+    let form = InterpretationForm { client_id: q.client_id, escort_id: q.escort_id, needed_on, ..Default::default() };
     interpretations_view(&state, &rc, &ctx, q.notice, form, Vec::new()).await
 }
 
@@ -869,7 +870,8 @@ async fn visits_view(
 
 pub async fn visits(State(state): State<AppState>, rc: RequestCtx, ctx: Ctx, Query(q): Query<NoticeQuery>) -> AppResult<Response> {
     ctx.require(Permission::ViewOutreach, Scope::AnyUnit)?;
-    let form = VisitForm { client_id: q.client_id, source_ref: q.source_ref, ..Default::default() };
+    let planned_on = crate::clients::today(&state, ctx.user.org_id).await?.to_string();
+    let form = VisitForm { client_id: q.client_id, source_ref: q.source_ref, planned_on, ..Default::default() };
     visits_view(&state, &rc, &ctx, q.notice, form, None, Vec::new()).await
 }
 
