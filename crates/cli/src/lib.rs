@@ -243,9 +243,10 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
                 shegong_web::demo::reports::seed_demo_targets(&store, today).await?;
                 let requests = shegong_web::demo::assistance::seed_demo_assistance(&store, today).await?;
                 let cells = shegong_web::demo::coverage::seed_demo_coverage(&store).await?;
+                let contacted = shegong_web::demo::outreach::seed_demo_outreach(&store, today).await?;
                 print_demo_logins();
                 println!(
-                    "{n} synthetic clients, {cases} cases, {activities} activities, {volunteers} volunteers, {toys} toys, {requests} assistance requests and {cells} population grid cells registered (invented people, for trying things out)"
+                    "{n} synthetic clients, {cases} cases, {activities} activities, {volunteers} volunteers, {toys} toys, {requests} assistance requests, {cells} population grid cells and an outreach session with {contacted} people registered (invented people, for trying things out)"
                 );
             }
             serve(settings, store, clock).await?;

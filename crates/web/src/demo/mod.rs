@@ -15,6 +15,7 @@ pub mod cases;
 pub mod clients;
 pub mod coverage;
 pub mod lending;
+pub mod outreach;
 pub mod reports;
 pub mod volunteers;
 
