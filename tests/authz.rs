@@ -23,7 +23,7 @@ use shegong_domain::ids::{
     SessionId, ToyId, UnitId, UserId, VolunteerId,
 };
 use shegong_domain::lending::{Condition, Loan, Member, MemberFields, ReturnFields, Reward, Toy, ToyInput};
-use shegong_domain::outreach::{ContactInput, EscortInput, InterpretationInput, SessionInput as OutreachSessionInput, VisitInput};
+use shegong_domain::outreach::{ContactInput, EscortInput, InterpretationInput, OutreachSessionInput, VisitInput};
 use shegong_domain::ports::{
     AccountsRepo, ActivitiesRepo, AssistanceRepo, AuditRepo, CasesRepo, ClientsRepo, CoverageRepo, DonationsRepo, HotlineRepo, LendingRepo,
     OutreachRepo, ReportsRepo, UnitsRepo, VolunteersRepo,

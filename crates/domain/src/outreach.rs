@@ -160,7 +160,7 @@ pub struct InterpreterInput {
 code_enum!(
     /// What an outreach contact needs next: nothing, a case, an assistance request, or an
     /// activity enrolment.
-    FollowUpKind { None = "none", Case = "case", Assistance = "assistance", Activity = "activity" }
+    ContactFollowUp { None = "none", Case = "case", Assistance = "assistance", Activity = "activity" }
 );
 
 /// An anonymous contact's category when none of the client categories fits.
@@ -182,7 +182,7 @@ pub struct Contact {
     /// BCP-47 code.
     pub language: String,
     pub count: i32,
-    pub follow_up: FollowUpKind,
+    pub follow_up: ContactFollowUp,
     /// `case:<id>`, `assistance:<id>` or `activity:<id>` once made, else blank.
     pub follow_up_ref: String,
 }
@@ -242,7 +242,7 @@ pub struct ContactInput {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SessionInput {
+pub struct OutreachSessionInput {
     pub unit_id: Option<UnitId>,
     /// `YYYY-MM-DD`, not in the future.
     #[serde(default)]
@@ -271,12 +271,12 @@ pub struct ContactFields {
     pub category: String,
     pub language: String,
     pub count: i32,
-    pub follow_up: FollowUpKind,
+    pub follow_up: ContactFollowUp,
     pub follow_up_ref: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct SessionFields {
+pub struct OutreachSessionFields {
     pub unit_id: UnitId,
     pub held_on: NaiveDate,
     pub district: String,
@@ -343,10 +343,10 @@ fn pick<T>(v: &mut Validator, field: &str, raw: &str, parse: fn(&str) -> Option<
     r
 }
 
-impl SessionInput {
+impl OutreachSessionInput {
     /// `categories`: the agency's client category codes (anonymous counts use them or
     /// `general`); an identified contact's blank language must already be filled in.
-    pub fn validate(&self, categories: &[String], today: NaiveDate) -> Result<SessionFields> {
+    pub fn validate(&self, categories: &[String], today: NaiveDate) -> Result<OutreachSessionFields> {
         let mut v = Validator::new();
         if self.unit_id.is_none() {
             v.push(FieldError::new("unit_id", "required"));
@@ -376,9 +376,9 @@ impl SessionInput {
             let f = |x: &str| format!("contacts[{i}].{x}");
             let language = language_field(&mut v, &f("language"), &c.language, true);
             let follow_up = if c.follow_up.trim().is_empty() {
-                Some(FollowUpKind::None)
+                Some(ContactFollowUp::None)
             } else {
-                pick(&mut v, &f("follow_up"), &c.follow_up, FollowUpKind::parse)
+                pick(&mut v, &f("follow_up"), &c.follow_up, ContactFollowUp::parse)
             };
             let follow_up_ref = v.text(&f("follow_up_ref"), &c.follow_up_ref, false, 200);
             let (category, count) = match c.client_id {
@@ -410,7 +410,7 @@ impl SessionInput {
                 category,
                 language,
                 count,
-                follow_up: follow_up.unwrap_or(FollowUpKind::None),
+                follow_up: follow_up.unwrap_or(ContactFollowUp::None),
                 follow_up_ref,
             });
         }
@@ -418,7 +418,7 @@ impl SessionInput {
         let (Some(unit_id), Some(held_on)) = (self.unit_id, held_on) else {
             return Err(DomainError::invalid("session", "required"));
         };
-        Ok(SessionFields { unit_id, held_on, district, area, staff, ambassadors, volunteers, needs_found, note, contacts })
+        Ok(OutreachSessionFields { unit_id, held_on, district, area, staff, ambassadors, volunteers, needs_found, note, contacts })
     }
 }
 
@@ -610,7 +610,7 @@ pub fn check_covers(interpreter: &Interpreter, language: &str) -> Result<()> {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AssignInput {
+pub struct AssignInterpreterInput {
     pub assignee_id: Option<UserId>,
     /// The version read.
     #[serde(default)]
@@ -1042,7 +1042,7 @@ pub struct OutreachFact {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
-pub struct CountRow {
+pub struct OutreachCountRow {
     pub key: String,
     pub count: u64,
 }
@@ -1079,15 +1079,15 @@ pub struct OutreachReport {
     pub contacts: u64,
     pub identified_contacts: u64,
     pub anonymous_contacts: u64,
-    pub anonymous_by_category: Vec<CountRow>,
-    pub anonymous_by_language: Vec<CountRow>,
+    pub anonymous_by_category: Vec<OutreachCountRow>,
+    pub anonymous_by_language: Vec<OutreachCountRow>,
     pub interpretations_completed: u64,
     pub interpretation_minutes: u64,
     pub interpretation_hours: f64,
     pub pages_translated: u64,
     pub by_language: Vec<LanguageRow>,
     pub escorts_done: u64,
-    pub escorts_by_district: Vec<CountRow>,
+    pub escorts_by_district: Vec<OutreachCountRow>,
     pub visits_done: u64,
     /// Ethnic-minority clients served, person-times: contacts, interpretations completed,
     /// escorts and visits done.
@@ -1109,8 +1109,8 @@ fn hours(minutes: u64) -> f64 {
     ((minutes as f64 / 60.0) * 10.0).round() / 10.0
 }
 
-fn rows(map: BTreeMap<String, u64>) -> Vec<CountRow> {
-    map.into_iter().map(|(key, count)| CountRow { key, count }).collect()
+fn rows(map: BTreeMap<String, u64>) -> Vec<OutreachCountRow> {
+    map.into_iter().map(|(key, count)| OutreachCountRow { key, count }).collect()
 }
 
 /// The outreach figures of a period (both ends included).
@@ -1306,7 +1306,7 @@ mod tests {
     fn a_session_needs_a_team_and_valid_contacts() {
         let cats = vec!["ethnic_minority".to_string()];
         let today = day("2026-12-07");
-        let s = SessionInput {
+        let s = OutreachSessionInput {
             unit_id: Some(UnitId::new()),
             held_on: "2026-12-09".into(),
             district: "Yau Tsim Mong".into(),
@@ -1326,7 +1326,7 @@ mod tests {
             ]
         );
         let c = ClientId::new();
-        let ok = SessionInput {
+        let ok = OutreachSessionInput {
             held_on: "2026-12-07".into(),
             ambassadors: vec!["Asha, Bilal".into()],
             contacts: vec![
@@ -1337,7 +1337,7 @@ mod tests {
         };
         let f = ok.validate(&cats, today).ok();
         assert_eq!(f.as_ref().map(|f| f.ambassadors.clone()), Some(vec!["Asha".into(), "Bilal".into()]));
-        assert_eq!(f.map(|f| (f.contacts[1].count, f.contacts[1].follow_up)), Some((1, FollowUpKind::Case)));
+        assert_eq!(f.map(|f| (f.contacts[1].count, f.contacts[1].follow_up)), Some((1, ContactFollowUp::Case)));
     }
 
     #[test]
@@ -1384,7 +1384,7 @@ mod tests {
         assert_eq!((r.sessions, r.contacts, r.identified_contacts, r.anonymous_contacts), (1, 11, 1, 10));
         assert_eq!((r.interpretations_completed, r.interpretation_minutes, r.interpretation_hours), (2, 120, 2.0));
         assert_eq!(r.by_language, vec![LanguageRow { language: "ur".into(), completed: 2, minutes: 120, hours: 2.0, pages: 0 }]);
-        assert_eq!(r.escorts_by_district, vec![CountRow { key: "Kwai Tsing".into(), count: 1 }]);
+        assert_eq!(r.escorts_by_district, vec![OutreachCountRow { key: "Kwai Tsing".into(), count: 1 }]);
         assert_eq!(r.em_person_times, 14, "10 anonymous + contact + 2 interpretations + escort");
         assert_eq!(r.em_unique_persons, 2);
         let units: u64 = r.by_unit.iter().map(|u| u.em_unique_persons).sum();

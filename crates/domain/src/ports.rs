@@ -1093,7 +1093,7 @@ pub trait OutreachRepo: Send + Sync {
     async fn create_outreach_session(
         &self,
         actor: &Actor,
-        fields: &crate::outreach::SessionFields,
+        fields: &crate::outreach::OutreachSessionFields,
     ) -> Result<crate::outreach::OutreachSession>;
     async fn get_outreach_session(&self, org: OrgId, id: crate::ids::OutreachSessionId) -> Result<crate::outreach::OutreachSession>;
     async fn list_outreach_sessions(&self, org: OrgId, q: &OutreachQuery<'_>) -> Result<Vec<crate::outreach::OutreachSession>>;

@@ -14,9 +14,9 @@ use shegong_domain::audit::Action;
 use shegong_domain::clients::PreferredLanguage;
 use shegong_domain::ids::{CaseId, ClientId, EscortId, InterpretationId, OrgId, OutreachSessionId, UnitId, UserId, VisitId};
 use shegong_domain::outreach::{
-    check_assign, check_cancel, check_complete, client_language, CompleteFields, Contact, Escort, EscortFields, EscortOutcomeFields,
-    EscortStatus, FactKind, FollowUpKind, Interpretation, InterpretationFields, InterpretationMode, InterpretationStatus, OutreachFact,
-    OutreachSession, SessionFields, Transport, Visit, VisitFields, VisitStatus,
+    check_assign, check_cancel, check_complete, client_language, CompleteFields, Contact, ContactFollowUp, Escort, EscortFields,
+    EscortOutcomeFields, EscortStatus, FactKind, Interpretation, InterpretationFields, InterpretationMode, InterpretationStatus,
+    OutreachFact, OutreachSession, OutreachSessionFields, Transport, Visit, VisitFields, VisitStatus,
 };
 use shegong_domain::ports::{OutreachQuery, OutreachRepo};
 use shegong_domain::{DomainError, Result};
@@ -241,7 +241,7 @@ async fn sessions_out<C: ConnectionTrait>(c: &C, org: OrgId, rows: Vec<session::
                     category: l.category,
                     language: l.language,
                     count: l.count,
-                    follow_up: FollowUpKind::parse(&l.follow_up).unwrap_or(FollowUpKind::None),
+                    follow_up: ContactFollowUp::parse(&l.follow_up).unwrap_or(ContactFollowUp::None),
                     follow_up_ref: l.follow_up_ref,
                 })
                 .collect();
@@ -430,7 +430,7 @@ fn units_filter(q: &OutreachQuery<'_>) -> Option<Vec<Uuid>> {
 
 #[async_trait]
 impl OutreachRepo for Store {
-    async fn create_outreach_session(&self, actor: &Actor, f: &SessionFields) -> Result<OutreachSession> {
+    async fn create_outreach_session(&self, actor: &Actor, f: &OutreachSessionFields) -> Result<OutreachSession> {
         let org = actor.org_id;
         let now = self.now();
         let txn = crate::dialect::write_txn(&self.db).await.map_err(db_err)?;

@@ -7,7 +7,7 @@ use crate::error::AppResult;
 use chrono::NaiveDate;
 use shegong_domain::accounts::{Actor, Permission, Role, Scope};
 use shegong_domain::clients::ClientFilter;
-use shegong_domain::outreach::{client_language, ContactInput, EscortInput, InterpretationInput, SessionInput, VisitInput};
+use shegong_domain::outreach::{client_language, ContactInput, EscortInput, InterpretationInput, OutreachSessionInput, VisitInput};
 use shegong_domain::ports::Storage;
 use shegong_domain::units::UnitType;
 
@@ -37,14 +37,12 @@ pub async fn seed_demo_outreach(store: &dyn Storage, today: NaiveDate) -> AppRes
         .map(|u| u.id)
         .collect();
     let language = |c: &shegong_domain::clients::Client| client_language(c.preferred_language).unwrap_or("en").to_string();
-    let mut contacts: Vec<ContactInput> = clients
-        .iter()
-        .map(|c| ContactInput { client_id: Some(c.id), language: language(c), ..Default::default() })
-        .collect();
+    let mut contacts: Vec<ContactInput> =
+        clients.iter().map(|c| ContactInput { client_id: Some(c.id), language: language(c), ..Default::default() }).collect();
     for (category, lang, count) in [("ethnic_minority", "ur", 9), ("ethnic_minority", "ne", 6), ("elderly_alone", "yue", 4)] {
         contacts.push(ContactInput { category: category.into(), language: lang.into(), count: Some(count), ..Default::default() });
     }
-    let session = SessionInput {
+    let session = OutreachSessionInput {
         unit_id: Some(unit.id),
         held_on: today.to_string(),
         district: unit.district.clone(),

@@ -22,9 +22,10 @@ use shegong_domain::accounts::{Permission, Scope};
 use shegong_domain::clients::{Category, Client};
 use shegong_domain::ids::{ClientId, EscortId, InterpretationId, OutreachSessionId, UnitId, UserId, VisitId};
 use shegong_domain::outreach::{
-    language_name, AssignInput, CancelInput, CompleteInput, ContactInput, Escort, EscortInput, EscortOutcomeInput, EscortStatus,
-    FollowUpKind, Interpretation, InterpretationInput, InterpretationMode, InterpretationStatus, Interpreter, InterpreterInput,
-    OutreachReport, OutreachSession, OutreachTask, SessionInput, Transport, Visit, VisitDoneInput, VisitInput, VisitStatus, LANGUAGES,
+    language_name, AssignInterpreterInput, CancelInput, CompleteInput, ContactFollowUp, ContactInput, Escort, EscortInput,
+    EscortOutcomeInput, EscortStatus, Interpretation, InterpretationInput, InterpretationMode, InterpretationStatus, Interpreter,
+    InterpreterInput, OutreachReport, OutreachSession, OutreachSessionInput, OutreachTask, Transport, Visit, VisitDoneInput, VisitInput,
+    VisitStatus, LANGUAGES,
 };
 use shegong_domain::units::ServiceUnit;
 use shegong_domain::{DomainError, FieldError};
@@ -190,7 +191,7 @@ impl SessionForm {
             .collect()
     }
 
-    fn input(&self) -> SessionInput {
+    fn input(&self) -> OutreachSessionInput {
         let contacts = self
             .rows()
             .into_iter()
@@ -204,7 +205,7 @@ impl SessionForm {
                 follow_up_ref: String::new(),
             })
             .collect();
-        SessionInput {
+        OutreachSessionInput {
             unit_id: self.unit_id.parse().ok(),
             held_on: self.held_on.clone(),
             district: self.district.clone(),
@@ -245,7 +246,7 @@ impl IndexPage {
         self.page.t(&format!("outreach-task-{}", t.kind.as_str()))
     }
     fn follow_ups(&self) -> Vec<(&'static str, String)> {
-        FollowUpKind::ALL.iter().map(|k| (k.as_str(), self.page.t(&format!("outreach-follow-up-{}", k.as_str())))).collect()
+        ContactFollowUp::ALL.iter().map(|k| (k.as_str(), self.page.t(&format!("outreach-follow-up-{}", k.as_str())))).collect()
     }
     fn categories(&self) -> Vec<(String, String)> {
         let mut v = vec![(shegong_domain::outreach::GENERAL_CATEGORY.to_string(), self.page.t("outreach-category-general"))];
@@ -330,7 +331,7 @@ impl SessionPage {
             .map(|c| c.name(self.page.locale).to_string())
             .unwrap_or_else(|| svc::category_name(self.page.locale, code))
     }
-    fn follow_up(&self, k: &FollowUpKind) -> String {
+    fn follow_up(&self, k: &ContactFollowUp) -> String {
         self.page.t(&format!("outreach-follow-up-{}", k.as_str()))
     }
 }
@@ -595,7 +596,7 @@ pub async fn assign(
     Path(id): Path<InterpretationId>,
     HtmlForm(f): HtmlForm<StepForm>,
 ) -> AppResult<Response> {
-    let r = svc::assign(&state, &ctx, id, &AssignInput { assignee_id: f.assignee_id.parse().ok(), version: f.version() }).await;
+    let r = svc::assign(&state, &ctx, id, &AssignInterpreterInput { assignee_id: f.assignee_id.parse().ok(), version: f.version() }).await;
     after_step(&state, &rc, &ctx, id, r, "assigned").await
 }
 

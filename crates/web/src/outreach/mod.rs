@@ -19,9 +19,9 @@ use shegong_domain::clients::Client;
 use shegong_domain::hotline::FollowUpKind as HotlineFollowUpKind;
 use shegong_domain::ids::{ClientId, EscortId, FollowUpId, InterpretationId, OutreachSessionId, UnitId, UserId, VisitId};
 use shegong_domain::outreach::{
-    check_covers, client_language, count_outreach, language_from_word, language_name, validate_languages, AssignInput, CancelInput,
-    CompleteInput, Escort, EscortInput, EscortOutcomeInput, EscortStatus, Interpretation, InterpretationInput, Interpreter,
-    InterpreterInput, OutreachReport, OutreachSession, OutreachTask, SessionInput, TaskKind, Visit, VisitDoneInput, VisitInput,
+    check_covers, client_language, count_outreach, language_from_word, language_name, validate_languages, AssignInterpreterInput,
+    CancelInput, CompleteInput, Escort, EscortInput, EscortOutcomeInput, EscortStatus, Interpretation, InterpretationInput, Interpreter,
+    InterpreterInput, OutreachReport, OutreachSession, OutreachSessionInput, OutreachTask, TaskKind, Visit, VisitDoneInput, VisitInput,
     VisitStatus, LANGUAGES,
 };
 use shegong_domain::ports::OutreachQuery;
@@ -104,7 +104,7 @@ pub async fn session(state: &AppState, ctx: &Ctx, id: OutreachSessionId) -> AppR
 
 /// Logs a session: identified contacts must be registered clients (their preferred language
 /// fills a blank language), anonymous counts use the agency's client categories or `general`.
-pub async fn create_session(state: &AppState, ctx: &Ctx, input: &SessionInput) -> AppResult<OutreachSession> {
+pub async fn create_session(state: &AppState, ctx: &Ctx, input: &OutreachSessionInput) -> AppResult<OutreachSession> {
     ctx.require(Permission::EditOutreach, Scope::AnyUnit)?;
     let org = ctx.user.org_id;
     let mut input = input.clone();
@@ -295,7 +295,7 @@ pub async fn create_interpretation(state: &AppState, ctx: &Ctx, input: &Interpre
 
 /// Assigns (or re-assigns) a request to someone who may interpret in its unit and covers its
 /// language; anyone else is refused with a message naming the person and the language.
-pub async fn assign(state: &AppState, ctx: &Ctx, id: InterpretationId, input: &AssignInput) -> AppResult<Interpretation> {
+pub async fn assign(state: &AppState, ctx: &Ctx, id: InterpretationId, input: &AssignInterpreterInput) -> AppResult<Interpretation> {
     let org = ctx.user.org_id;
     let r = state.store.get_interpretation(org, id).await?;
     ctx.require(Permission::EditOutreach, Scope::Unit(r.unit_id))?;

@@ -15,8 +15,8 @@ use axum::Json;
 use serde::Deserialize;
 use shegong_domain::ids::{EscortId, InterpretationId, OutreachSessionId, UnitId, UserId, VisitId};
 use shegong_domain::outreach::{
-    AssignInput, CancelInput, CompleteInput, Escort, EscortInput, EscortOutcomeInput, Interpretation, InterpretationInput, Interpreter,
-    InterpreterInput, OutreachReport, OutreachSession, OutreachTask, SessionInput, Visit, VisitDoneInput, VisitInput,
+    AssignInterpreterInput, CancelInput, CompleteInput, Escort, EscortInput, EscortOutcomeInput, Interpretation, InterpretationInput,
+    Interpreter, InterpreterInput, OutreachReport, OutreachSession, OutreachSessionInput, OutreachTask, Visit, VisitDoneInput, VisitInput,
 };
 use shegong_domain::DomainError;
 use utoipa_axum::router::OpenApiRouter;
@@ -61,12 +61,12 @@ pub async fn list_sessions(State(state): State<AppState>, ctx: Ctx, Query(p): Qu
 
 /// Logs a session: the team, the people contacted (clients, or anonymous counts by category and
 /// language) and the follow-ups they need.
-#[utoipa::path(post, path = "/api/v1/outreach/sessions", tag = "outreach", request_body = SessionInput,
+#[utoipa::path(post, path = "/api/v1/outreach/sessions", tag = "outreach", request_body = OutreachSessionInput,
     responses((status = 201, body = OutreachSession), (status = 422)))]
 pub async fn create_session(
     State(state): State<AppState>,
     ctx: Ctx,
-    ApiJson(input): ApiJson<SessionInput>,
+    ApiJson(input): ApiJson<OutreachSessionInput>,
 ) -> AppResult<(StatusCode, Json<OutreachSession>)> {
     Ok((StatusCode::CREATED, Json(svc::create_session(&state, &ctx, &input).await?)))
 }
@@ -154,12 +154,12 @@ pub async fn get_interpretation(
 /// Assigns a requested (or re-assigns an assigned) request. Someone who does not cover the
 /// language: 422 `language-not-covered`; a stale version: 409.
 #[utoipa::path(post, path = "/api/v1/outreach/interpretations/{id}/assign", tag = "outreach", params(("id" = InterpretationId, Path)),
-    request_body = AssignInput, responses((status = 200, body = Interpretation), (status = 409), (status = 422)))]
+    request_body = AssignInterpreterInput, responses((status = 200, body = Interpretation), (status = 409), (status = 422)))]
 pub async fn assign(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<InterpretationId>,
-    ApiJson(input): ApiJson<AssignInput>,
+    ApiJson(input): ApiJson<AssignInterpreterInput>,
 ) -> AppResult<Json<Interpretation>> {
     Ok(Json(svc::assign(&state, &ctx, id, &input).await?))
 }
