@@ -612,6 +612,9 @@ enum Body {
     /// Urdu and Nepali, at the account's current version.
     LanguagesForm,
     LanguagesJson,
+    /// The seeded social worker present at the session.
+    StaffForm,
+    StaffJson,
 }
 
 impl Body {
@@ -790,6 +793,8 @@ const MATRIX: &[Row] = &[
     row("GET", "/sessions/{id}", On::Session(Unit::B), Body::None, Need::Perm(ViewActivities, At::ThatUnit), Who::Roles(ADMIN), Some("Authz-B activity")),
     row("POST", "/sessions/{id}/attendance", On::Session(Unit::A), Body::AttendanceForm, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
     row("POST", "/sessions/{id}/attendance", On::Session(Unit::B), Body::AttendanceForm, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/sessions/{id}/staff", On::Session(Unit::A), Body::StaffForm, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
+    row("POST", "/sessions/{id}/staff", On::Session(Unit::B), Body::StaffForm, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ADMIN), None),
     row("POST", "/sessions/{id}/walk-in", On::Session(Unit::A), Body::WalkInForm, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
     row("POST", "/sessions/{id}/log", On::Session(Unit::A), Body::LogForm, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
     row("POST", "/attendance/import", On::Session(Unit::A), Body::SheetUpload, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
@@ -914,6 +919,10 @@ row("GET", "/api/v1/cases", On::Nothing, Body::None, Need::Perm(ViewCases, At::A
     row("GET", "/api/v1/sessions/{id}/attendance", On::Session(Unit::B), Body::None, Need::Perm(ViewActivities, At::ThatUnit), Who::Roles(ADMIN), Some("Aaron Authz-B")),
     row("POST", "/api/v1/sessions/{id}/attendance", On::Session(Unit::A), Body::AttendanceJson, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
     row("POST", "/api/v1/sessions/{id}/attendance", On::Session(Unit::B), Body::AttendanceJson, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/sessions/{id}/staff", On::Session(Unit::A), Body::None, Need::Perm(ViewActivities, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
+    row("GET", "/api/v1/sessions/{id}/staff", On::Session(Unit::B), Body::None, Need::Perm(ViewActivities, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("PUT", "/api/v1/sessions/{id}/staff", On::Session(Unit::A), Body::StaffJson, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
+    row("PUT", "/api/v1/sessions/{id}/staff", On::Session(Unit::B), Body::StaffJson, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ADMIN), None),
     row("POST", "/api/v1/sessions/{id}/walk-ins", On::Session(Unit::A), Body::WalkInJson, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
     row("PUT", "/api/v1/sessions/{id}/log", On::Session(Unit::A), Body::LogJson, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
     row("GET", "/api/v1/hotline/calls", On::Nothing, Body::None, Need::Perm(ViewHotline, At::AnyUnit), Who::Roles(HOTLINE_STAFF), None),
@@ -2701,6 +2710,8 @@ impl Fx<'_> {
                 }
                 form(&[("languages", "ur, ne"), ("version", &version.to_string())])
             }
+            Body::StaffForm => form(&[("staff", &self.app.seeded.user(Role::SocialWorker).id.to_string())]),
+            Body::StaffJson => Payload::Json(json!({"present": [self.app.seeded.user(Role::SocialWorker).id]})),
             Body::AssistanceSettingsJson => {
                 let s = self.app.store().assistance_settings(self.app.seeded.org).await.unwrap();
                 Payload::Json(serde_json::to_value(s).unwrap())

@@ -254,3 +254,43 @@ async fn escorts_are_reminded_the_day_before_and_missed_check_ins_become_home_vi
     assert_eq!((m["escorts_done"].as_u64(), m["visits_done"].as_u64()), (Some(1), Some(1)));
     assert_eq!((m["em_person_times"].as_u64(), m["em_unique_persons"].as_u64()), (Some(2), Some(1)));
 }
+
+#[db_test]
+async fn a_cultural_competence_workshop_records_the_staff_who_attended(app: TestApp) {
+    let sup = app.signed_in(Role::Supervisor).await;
+    let unit = app.seeded.unit_a.id;
+    let body = json!({"unit_id": unit.to_string(), "kind": "workshop", "audience": "staff", "domain": "family",
+                      "title_en": "Working with South Asian families: cultural competence"});
+    let a = ok(sup.json(Method::POST, "/api/v1/activities", &body).await, 201).await;
+    let s = json!({"date": "2026-03-02", "starts_at": "14:00", "ends_at": "17:00"});
+    let session = ok(sup.json(Method::POST, &format!("/api/v1/activities/{}/sessions", a["id"].as_str().unwrap()), &s).await, 201).await;
+    let sid = session["id"].as_str().unwrap().to_string();
+
+    let (sw, ww) = (app.seeded.user(Role::SocialWorker), app.seeded.user(Role::WelfareWorker));
+    let present = json!({"present": [sw.id, ww.id, sw.id]});
+    let list = ok(sup.json(Method::PUT, &format!("/api/v1/sessions/{sid}/staff"), &present).await, 200).await;
+    let mut names: Vec<&str> = list.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    names.sort();
+    let mut expected = vec![sw.display_name.as_str(), ww.display_name.as_str()];
+    expected.sort();
+    assert_eq!(names, expected, "each account once");
+    // A correction replaces the list; an unknown account is refused and changes nothing.
+    ok(sup.json(Method::PUT, &format!("/api/v1/sessions/{sid}/staff"), &json!({"present": [sw.id]})).await, 200).await;
+    let stranger = shegong_domain::ids::UserId::new();
+    assert_eq!(
+        refused(sup.json(Method::PUT, &format!("/api/v1/sessions/{sid}/staff"), &json!({"present": [stranger]})).await).await,
+        [("present".into(), "unknown-user".into())]
+    );
+    let now = ok(sup.get(&format!("/api/v1/sessions/{sid}/staff")).await, 200).await;
+    assert_eq!(now.as_array().unwrap().len(), 1);
+    assert_eq!(now[0]["user_id"], sw.id.to_string());
+    // Staff are not participants: the session's attendance counts stay empty.
+    let lines = ok(sup.get(&format!("/api/v1/sessions/{sid}/attendance")).await, 200).await;
+    assert!(lines.as_array().unwrap().is_empty());
+    // The session page shows who attended.
+    let page = sup.get(&format!("/sessions/{sid}")).await.text().await.unwrap();
+    assert!(page.contains("id=\"staff-present\"") && page.contains(&sw.display_name), "the page names the staff present");
+    // A funder records nothing.
+    let funder = app.signed_in(Role::FunderViewer).await;
+    ok(funder.json(Method::PUT, &format!("/api/v1/sessions/{sid}/staff"), &json!({"present": []})).await, 403).await;
+}

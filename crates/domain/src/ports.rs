@@ -428,6 +428,15 @@ pub trait ActivitiesRepo: Send + Sync {
     ) -> Result<Vec<crate::activities::CountRow>>;
     /// Derives every count rollup of the agency again from the attendance rows.
     async fn rebuild_activity_rollups(&self, org: OrgId) -> Result<()>;
+    /// The staff accounts recorded present at a session.
+    async fn staff_attendance(&self, org: OrgId, session: crate::ids::SessionId) -> Result<Vec<crate::activities::StaffPresent>>;
+    /// Replaces the staff present at a session with `present`, with its audit row.
+    async fn set_staff_attendance(
+        &self,
+        actor: &Actor,
+        session: crate::ids::SessionId,
+        present: &[UserId],
+    ) -> Result<Vec<crate::activities::StaffPresent>>;
 }
 
 /// Which calls to list.

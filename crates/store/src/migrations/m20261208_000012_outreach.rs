@@ -1,5 +1,6 @@
 //! Outreach: the languages interpreters declare, outreach sessions with the people contacted,
-//! interpretation and translation requests, medical escorts and home visits.
+//! interpretation and translation requests, medical escorts and home visits; and the staff
+//! present at activity sessions (staff training such as cultural-competence workshops).
 
 use super::{fk, index};
 use sea_orm_migration::prelude::*;
@@ -167,11 +168,40 @@ impl MigrationTrait for Migration {
         m.create_table(t).await?;
         m.create_index(index("ix_outreach_visits_day", "outreach_visits", &["org_id", "planned_on"])).await?;
         m.create_index(index("ix_outreach_visits_client", "outreach_visits", &["org_id", "client_id"])).await?;
+
+        // Staff present at an activity's session (cultural-competence workshops and other staff
+        // training): accounts, kept apart from the participants' attendance and its counts.
+        let mut t = Table::create();
+        t.table("activity_staff_attendance")
+            .col(uuid("org_id"))
+            .col(uuid("session_id"))
+            .col(uuid("user_id"))
+            .col(string("marked_by"))
+            .col(timestamp_with_time_zone("marked_at"))
+            .primary_key(Index::create().col("org_id").col("session_id").col("user_id"))
+            .foreign_key(&mut fk(
+                "fk_staff_attendance_session",
+                "activity_staff_attendance",
+                &["org_id", "session_id"],
+                "activity_sessions",
+                &["org_id", "id"],
+                true,
+            ))
+            .foreign_key(&mut fk(
+                "fk_staff_attendance_user",
+                "activity_staff_attendance",
+                &["org_id", "user_id"],
+                "users",
+                &["org_id", "id"],
+                false,
+            ));
+        m.create_table(t).await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in [
+            "activity_staff_attendance",
             "outreach_visits",
             "outreach_escorts",
             "outreach_interpretations",

@@ -146,3 +146,8 @@ field-error-not-after-appointment = The next appointment must come after this on
 outreach-mine = My interpretation requests
 outreach-my-languages = My languages
 outreach-notice-not-saved = Not saved: check the languages (codes such as ur, ne, yue) and try again.
+
+# Staff present at an activity session (staff training such as cultural-competence workshops).
+act-staff-present = Staff present
+act-staff-none = none recorded
+act-save-staff = Save staff attendance

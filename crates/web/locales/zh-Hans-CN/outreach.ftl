@@ -146,3 +146,8 @@ field-error-not-after-appointment = 下次复诊必须在本次之后。
 outreach-mine = 我的口译申请
 outreach-my-languages = 我的语言
 outreach-notice-not-saved = 未能保存：请检查语言（如 ur、ne、yue 等代码）后重试。
+
+# 活动节次的出席工作人员（如文化敏感度工作坊等员工培训）。
+act-staff-present = 出席工作人员
+act-staff-none = 未有记录
+act-save-staff = 保存工作人员出席

@@ -146,3 +146,8 @@ field-error-not-after-appointment = 下次覆診必須在今次之後。
 outreach-mine = 我的傳譯申請
 outreach-my-languages = 我的語言
 outreach-notice-not-saved = 未能儲存：請檢查語言（如 ur、ne、yue 等代碼）後再試。
+
+# 活動節數的出席職員（如文化敏感度工作坊等職員培訓）。
+act-staff-present = 出席職員
+act-staff-none = 未有記錄
+act-save-staff = 儲存職員出席

@@ -69,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .route("/sessions/{id}", get(activities::show_session))
         .route("/sessions/{id}/attendance", post(activities::mark))
         .route("/sessions/{id}/walk-in", post(activities::walk_in))
+        .route("/sessions/{id}/staff", post(activities::mark_staff))
         .route("/sessions/{id}/log", post(activities::save_log))
         .route("/attendance/import", post(activities::import_sheet))
         .merge(clients_import::routes())
