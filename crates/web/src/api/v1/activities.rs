@@ -193,7 +193,7 @@ pub async fn mark(
 /// The staff accounts recorded present at a session.
 #[utoipa::path(get, path = "/api/v1/sessions/{id}/staff", tag = "activities", params(("id" = SessionId, Path)),
     responses((status = 200, body = Vec<shegong_domain::activities::StaffPresent>)))]
-pub async fn staff(
+pub async fn session_staff(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<SessionId>,
@@ -206,7 +206,7 @@ pub async fn staff(
 #[utoipa::path(put, path = "/api/v1/sessions/{id}/staff", tag = "activities", params(("id" = SessionId, Path)),
     request_body = shegong_domain::activities::StaffAttendanceInput,
     responses((status = 200, body = Vec<shegong_domain::activities::StaffPresent>), (status = 422)))]
-pub async fn set_staff(
+pub async fn set_session_staff(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<SessionId>,

@@ -110,7 +110,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(activities::evaluate))
         .routes(routes!(activities::attendance, activities::mark))
         .routes(routes!(activities::walk_in))
-        .routes(routes!(activities::staff, activities::set_staff))
+        .routes(routes!(activities::session_staff, activities::set_session_staff))
         .routes(routes!(activities::save_log))
         .routes(routes!(hotline::list_calls, hotline::log_call))
         .routes(routes!(hotline::get_call))

@@ -25,29 +25,29 @@ use utoipa_axum::routes;
 /// Every outreach route. Merge into the API router.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(languages))
-        .routes(routes!(list_sessions, create_session))
-        .routes(routes!(get_session))
+        .routes(routes!(outreach_languages))
+        .routes(routes!(list_outreach_sessions, create_outreach_session))
+        .routes(routes!(get_outreach_session))
         .routes(routes!(list_interpreters))
         .routes(routes!(save_interpreter))
         .routes(routes!(list_interpretations, create_interpretation))
         .routes(routes!(my_interpretations))
         .routes(routes!(get_interpretation))
-        .routes(routes!(assign))
-        .routes(routes!(complete))
-        .routes(routes!(cancel))
+        .routes(routes!(assign_interpretation))
+        .routes(routes!(complete_interpretation))
+        .routes(routes!(cancel_interpretation))
         .routes(routes!(list_escorts, create_escort))
         .routes(routes!(get_escort))
         .routes(routes!(close_escort))
         .routes(routes!(list_visits, create_visit))
         .routes(routes!(close_visit))
-        .routes(routes!(tasks))
-        .routes(routes!(report))
+        .routes(routes!(outreach_tasks))
+        .routes(routes!(outreach_report))
 }
 
 /// The languages of outreach records (BCP-47 codes), named in the caller's language.
 #[utoipa::path(get, path = "/api/v1/outreach/languages", tag = "outreach", responses((status = 200, body = Vec<LanguageName>)))]
-pub async fn languages(ctx: Ctx) -> AppResult<Json<Vec<LanguageName>>> {
+pub async fn outreach_languages(ctx: Ctx) -> AppResult<Json<Vec<LanguageName>>> {
     ctx.require(shegong_domain::accounts::Permission::ViewUnits, shegong_domain::accounts::Scope::AnyUnit)?;
     Ok(Json(svc::languages(&ctx)))
 }
@@ -55,7 +55,11 @@ pub async fn languages(ctx: Ctx) -> AppResult<Json<Vec<LanguageName>>> {
 /// Outreach sessions of the caller's units, newest first.
 #[utoipa::path(get, path = "/api/v1/outreach/sessions", tag = "outreach", params(ListParams),
     responses((status = 200, body = Vec<OutreachSession>), (status = 403)))]
-pub async fn list_sessions(State(state): State<AppState>, ctx: Ctx, Query(p): Query<ListParams>) -> AppResult<Json<Vec<OutreachSession>>> {
+pub async fn list_outreach_sessions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<ListParams>,
+) -> AppResult<Json<Vec<OutreachSession>>> {
     Ok(Json(svc::sessions(&state, &ctx, &p).await?))
 }
 
@@ -63,7 +67,7 @@ pub async fn list_sessions(State(state): State<AppState>, ctx: Ctx, Query(p): Qu
 /// language) and the follow-ups they need.
 #[utoipa::path(post, path = "/api/v1/outreach/sessions", tag = "outreach", request_body = OutreachSessionInput,
     responses((status = 201, body = OutreachSession), (status = 422)))]
-pub async fn create_session(
+pub async fn create_outreach_session(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiJson(input): ApiJson<OutreachSessionInput>,
@@ -74,7 +78,11 @@ pub async fn create_session(
 /// A session (the read is audited).
 #[utoipa::path(get, path = "/api/v1/outreach/sessions/{id}", tag = "outreach", params(("id" = OutreachSessionId, Path)),
     responses((status = 200, body = OutreachSession), (status = 404)))]
-pub async fn get_session(State(state): State<AppState>, ctx: Ctx, Path(id): Path<OutreachSessionId>) -> AppResult<Json<OutreachSession>> {
+pub async fn get_outreach_session(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<OutreachSessionId>,
+) -> AppResult<Json<OutreachSession>> {
     Ok(Json(svc::session(&state, &ctx, id).await?))
 }
 
@@ -155,7 +163,7 @@ pub async fn get_interpretation(
 /// language: 422 `language-not-covered`; a stale version: 409.
 #[utoipa::path(post, path = "/api/v1/outreach/interpretations/{id}/assign", tag = "outreach", params(("id" = InterpretationId, Path)),
     request_body = AssignInterpreterInput, responses((status = 200, body = Interpretation), (status = 409), (status = 422)))]
-pub async fn assign(
+pub async fn assign_interpretation(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<InterpretationId>,
@@ -167,7 +175,7 @@ pub async fn assign(
 /// Completes an assigned request with the minutes spent (and pages of a document).
 #[utoipa::path(post, path = "/api/v1/outreach/interpretations/{id}/complete", tag = "outreach", params(("id" = InterpretationId, Path)),
     request_body = CompleteInput, responses((status = 200, body = Interpretation), (status = 409), (status = 422)))]
-pub async fn complete(
+pub async fn complete_interpretation(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<InterpretationId>,
@@ -179,7 +187,7 @@ pub async fn complete(
 /// Cancels a request not yet completed, with the reason.
 #[utoipa::path(post, path = "/api/v1/outreach/interpretations/{id}/cancel", tag = "outreach", params(("id" = InterpretationId, Path)),
     request_body = CancelInput, responses((status = 200, body = Interpretation), (status = 409), (status = 422)))]
-pub async fn cancel(
+pub async fn cancel_interpretation(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<InterpretationId>,
@@ -259,7 +267,11 @@ pub async fn close_visit(
 /// check-ins waiting for a visit.
 #[utoipa::path(get, path = "/api/v1/outreach/tasks", tag = "outreach", params(InterpreterParams),
     responses((status = 200, body = Vec<OutreachTask>), (status = 403)))]
-pub async fn tasks(State(state): State<AppState>, ctx: Ctx, Query(p): Query<InterpreterParams>) -> AppResult<Json<Vec<OutreachTask>>> {
+pub async fn outreach_tasks(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<InterpreterParams>,
+) -> AppResult<Json<Vec<OutreachTask>>> {
     Ok(Json(svc::tasks(&state, &ctx, p.unit_id).await?))
 }
 
@@ -268,7 +280,7 @@ pub async fn tasks(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Inte
 /// `format=csv` or `xlsx` for a file.
 #[utoipa::path(get, path = "/api/v1/outreach/report", tag = "outreach", params(ReportParams),
     responses((status = 200, body = OutreachReport), (status = 403)))]
-pub async fn report(State(state): State<AppState>, ctx: Ctx, Query(p): Query<ReportParams>) -> AppResult<Response> {
+pub async fn outreach_report(State(state): State<AppState>, ctx: Ctx, Query(p): Query<ReportParams>) -> AppResult<Response> {
     if p.format.trim().is_empty() {
         return Ok(Json(svc::report(&state, &ctx, &p).await?).into_response());
     }
