@@ -159,8 +159,18 @@ async fn an_urdu_request_goes_only_to_someone_who_covers_urdu_and_counts_in_the_
     assert_eq!(csv.status().as_u16(), 200);
     assert!(csv.text().await.unwrap().contains("2.0"), "the hours are in the file");
 
-    // Funders see no person here.
+    // The agency's output report carries the same figures; a funder sees one person as a small cell.
+    let out = ok(sw.get("/api/v1/reports/outputs?period=month&value=2026-03").await, 200).await;
+    let line = |v: &Value, m: &str| v["lines"].as_array().unwrap().iter().find(|l| l["measure"] == m).map(|l| l["figure"].clone()).unwrap();
+    assert_eq!(line(&out, "interpretation_hours")["value"], 2.0);
+    assert_eq!(line(&out, "outreach_contacts")["value"], 18.0);
+    assert_eq!(line(&out, "ethnic_minority_person_times")["value"], 15.0);
+    assert_eq!(line(&out, "ethnic_minority_persons")["value"], 1.0);
     let funder = app.signed_in(Role::FunderViewer).await;
+    let seen = ok(funder.get("/api/v1/reports/outputs?period=month&value=2026-03").await, 200).await;
+    assert_eq!(line(&seen, "ethnic_minority_persons"), json!({"value": null, "suppressed": true}));
+    assert_eq!(line(&seen, "ethnic_minority_person_times")["value"], 15.0);
+    // Funders see no person here.
     ok(funder.get("/api/v1/outreach/interpretations").await, 403).await;
     ok(funder.get("/api/v1/outreach/sessions").await, 403).await;
     ok(funder.get("/api/v1/outreach/report").await, 403).await;

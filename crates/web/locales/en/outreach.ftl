@@ -151,3 +151,10 @@ outreach-notice-not-saved = Not saved: check the languages (codes such as ur, ne
 act-staff-present = Staff present
 act-staff-none = none recorded
 act-save-staff = Save staff attendance
+
+report-section-outreach = Outreach and interpretation
+report-measure-outreach_contacts = People contacted at outreach sessions (person-times)
+report-measure-interpretation_hours = Interpretation hours
+report-measure-escorts = Medical escorts done
+report-measure-ethnic_minority_person_times = Ethnic-minority clients served (person-times)
+report-measure-ethnic_minority_persons = Ethnic-minority clients served (unique persons)

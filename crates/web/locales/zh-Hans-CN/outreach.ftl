@@ -151,3 +151,10 @@ outreach-notice-not-saved = 未能保存：请检查语言（如 ur、ne、yue �
 act-staff-present = 出席工作人员
 act-staff-none = 未有记录
 act-save-staff = 保存工作人员出席
+
+report-section-outreach = 外展及口译
+report-measure-outreach_contacts = 外展接触人次
+report-measure-interpretation_hours = 口译时长（小时）
+report-measure-escorts = 已完成陪诊
+report-measure-ethnic_minority_person_times = 少数族裔（按语言及国籍）服务对象（人次）
+report-measure-ethnic_minority_persons = 少数族裔（按语言及国籍）服务对象（人数）

@@ -151,3 +151,10 @@ outreach-notice-not-saved = 未能儲存：請檢查語言（如 ur、ne、yue �
 act-staff-present = 出席職員
 act-staff-none = 未有記錄
 act-save-staff = 儲存職員出席
+
+report-section-outreach = 外展及傳譯
+report-measure-outreach_contacts = 外展接觸人次
+report-measure-interpretation_hours = 傳譯時數
+report-measure-escorts = 已完成陪診
+report-measure-ethnic_minority_person_times = 少數族裔服務使用者（人次）
+report-measure-ethnic_minority_persons = 少數族裔服務使用者（人數）
