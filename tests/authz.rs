@@ -24,9 +24,10 @@ use shegong_domain::ids::{
 };
 use shegong_domain::knowledge::{IncidentInput, SolutionInput};
 use shegong_domain::lending::{Condition, Loan, Member, MemberFields, ReturnFields, Reward, Toy, ToyInput};
+use shegong_domain::outreach::{ContactInput, EscortInput, InterpretationInput, OutreachSessionInput, VisitInput};
 use shegong_domain::ports::{
     AccountsRepo, ActivitiesRepo, AssistanceRepo, AuditRepo, CasesRepo, ClientsRepo, CoverageRepo, DonationsRepo, HotlineRepo,
-    KnowledgeRepo, LendingRepo, ReportsRepo, UnitsRepo, VolunteersRepo,
+    KnowledgeRepo, LendingRepo, OutreachRepo, ReportsRepo, UnitsRepo, VolunteersRepo,
 };
 use shegong_domain::reports::TargetInput;
 use shegong_domain::volunteers::{CourseInput, DutyInput, HourSource, HoursInput, LinkClaim, SignUpVia, VolunteerInput};
@@ -156,6 +157,17 @@ enum On {
     Solution,
     /// A social incident (version 1), made for this call only.
     Incident,
+    /// An outreach session of that unit, made for this call only.
+    OutreachSession(Unit),
+    /// A requested Urdu interpretation for the test's client of that unit, made for this call only.
+    Interpretation(Unit),
+    /// The same, assigned (version 2) to the seeded peer supporter, or to the volunteer when the
+    /// peer supporter calls, so the caller is never the assignee.
+    AssignedInterpretation(Unit),
+    /// A planned medical escort of the test's client of that unit, made for this call only.
+    Escort(Unit),
+    /// A planned home visit to the test's client of that unit, made for this call only.
+    Visit(Unit),
 }
 
 /// The unit a record belongs to.
@@ -212,7 +224,12 @@ impl On {
             | On::DeliveredRequest(u)
             | On::Donation(u)
             | On::CashDonation(u)
-            | On::NewAdjustment(u) => Some(u),
+            | On::NewAdjustment(u)
+            | On::OutreachSession(u)
+            | On::Interpretation(u)
+            | On::AssignedInterpretation(u)
+            | On::Escort(u)
+            | On::Visit(u) => Some(u),
             On::Link | On::NewLink => Some(Unit::A),
             On::Course => None,
             On::Nothing | On::OtherAccount | On::OwnToken | On::File | On::FamilyCard | On::Site | On::Solution | On::Incident => None,
@@ -310,6 +327,10 @@ const OUTCOME_STAFF: &[Role] = &[Role::Supervisor, Role::SocialWorker, Role::Wel
 const KNOWLEDGE_READERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::HotlineOperator];
 /// `ManageKnowledge` and `ManageIncidents`: practice staff and the admin.
 const KNOWLEDGE_WRITERS: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker];
+/// `ViewOutreach` and `EditOutreach` in unit A: practice staff, and the admin agency-wide.
+const OUTREACH_STAFF: &[Role] = &[Role::Admin, Role::Supervisor, Role::SocialWorker, Role::WelfareWorker];
+/// `Interpret`: practice staff, district ambassadors (peer supporters) and volunteers of unit A.
+const INTERPRETERS: &[Role] = &[Role::Supervisor, Role::SocialWorker, Role::WelfareWorker, Role::PeerSupporter, Role::Volunteer];
 
 /// What a call sends. Every write sends a valid body, except where noted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -595,6 +616,36 @@ enum Body {
     LinkJson,
     /// A suggestion of one site among two places given.
     SuggestJson,
+    /// An outreach session in the unit of `On`, with one anonymous contact line.
+    OutreachSessionForm,
+    OutreachSessionJson,
+    /// An Urdu phone interpretation for the test's client of the unit of `On`.
+    InterpretationForm,
+    InterpretationJson,
+    /// Assign to the seeded peer supporter (who covers Urdu), at version 1.
+    AssignForm,
+    AssignJson,
+    /// Completed in 30 minutes, at version 2.
+    CompleteForm,
+    CompleteJson,
+    /// Cancelled with a reason, at version 1.
+    CancelForm,
+    CancelJson,
+    /// An escort of the test's client of the unit of `On`, by a volunteer named.
+    EscortForm,
+    EscortJson,
+    /// Done with an outcome (escort or visit), at version 1.
+    OutcomeForm,
+    OutcomeJson,
+    /// A home visit to the test's client of the unit of `On`.
+    VisitForm,
+    VisitJson,
+    /// Urdu and Nepali, at the account's current version.
+    LanguagesForm,
+    LanguagesJson,
+    /// The seeded social worker present at the session.
+    StaffForm,
+    StaffJson,
 }
 
 impl Body {
@@ -629,6 +680,7 @@ use Permission::{
 use Permission::{
     ConfirmAdjustments, DeliverAssistance, EditAssistance, ManageDonations, ViewAssistance, ViewAssistanceReports, ViewDonations,
 };
+use Permission::{EditOutreach, Interpret, ViewOutreach};
 use Permission::{LendToys, ManageCoverage, ManageLending, ViewCoverage, ViewLending};
 use Permission::{ManageTargets, ViewReports};
 
@@ -773,6 +825,8 @@ const MATRIX: &[Row] = &[
     row("GET", "/sessions/{id}", On::Session(Unit::B), Body::None, Need::Perm(ViewActivities, At::ThatUnit), Who::Roles(ADMIN), Some("Authz-B activity")),
     row("POST", "/sessions/{id}/attendance", On::Session(Unit::A), Body::AttendanceForm, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
     row("POST", "/sessions/{id}/attendance", On::Session(Unit::B), Body::AttendanceForm, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/sessions/{id}/staff", On::Session(Unit::A), Body::StaffForm, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
+    row("POST", "/sessions/{id}/staff", On::Session(Unit::B), Body::StaffForm, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ADMIN), None),
     row("POST", "/sessions/{id}/walk-in", On::Session(Unit::A), Body::WalkInForm, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
     row("POST", "/sessions/{id}/log", On::Session(Unit::A), Body::LogForm, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
     row("POST", "/attendance/import", On::Session(Unit::A), Body::SheetUpload, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
@@ -897,6 +951,10 @@ row("GET", "/api/v1/cases", On::Nothing, Body::None, Need::Perm(ViewCases, At::A
     row("GET", "/api/v1/sessions/{id}/attendance", On::Session(Unit::B), Body::None, Need::Perm(ViewActivities, At::ThatUnit), Who::Roles(ADMIN), Some("Aaron Authz-B")),
     row("POST", "/api/v1/sessions/{id}/attendance", On::Session(Unit::A), Body::AttendanceJson, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
     row("POST", "/api/v1/sessions/{id}/attendance", On::Session(Unit::B), Body::AttendanceJson, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/sessions/{id}/staff", On::Session(Unit::A), Body::None, Need::Perm(ViewActivities, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
+    row("GET", "/api/v1/sessions/{id}/staff", On::Session(Unit::B), Body::None, Need::Perm(ViewActivities, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("PUT", "/api/v1/sessions/{id}/staff", On::Session(Unit::A), Body::StaffJson, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
+    row("PUT", "/api/v1/sessions/{id}/staff", On::Session(Unit::B), Body::StaffJson, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ADMIN), None),
     row("POST", "/api/v1/sessions/{id}/walk-ins", On::Session(Unit::A), Body::WalkInJson, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
     row("PUT", "/api/v1/sessions/{id}/log", On::Session(Unit::A), Body::LogJson, Need::Perm(RecordAttendance, At::ThatUnit), Who::Roles(ACTIVITY_TEAM), None),
     row("GET", "/api/v1/hotline/calls", On::Nothing, Body::None, Need::Perm(ViewHotline, At::AnyUnit), Who::Roles(HOTLINE_STAFF), None),
@@ -1174,6 +1232,69 @@ row("GET", "/api/v1/cases", On::Nothing, Body::None, Need::Perm(ViewCases, At::A
     row("POST", "/api/v1/donations/adjustments/{id}/decision", On::NewAdjustment(Unit::A), Body::DecisionJson, Need::Perm(ConfirmAdjustments, At::ThatUnit), Who::Roles(CONFIRMERS), None),
     row("POST", "/api/v1/donations/adjustments/{id}/decision", On::NewAdjustment(Unit::B), Body::DecisionJson, Need::Perm(ConfirmAdjustments, At::ThatUnit), Who::Roles(ADMIN), None),
     row("GET", "/api/v1/donations/report", On::Nothing, Body::None, Need::Perm(ViewAssistanceReports, At::AnyUnit), Who::Roles(REPORT_READERS), Some("\"households_reached\"")),
+    // ---- outreach ----
+    row("GET", "/outreach", On::Nothing, Body::None, Need::Perm(ViewOutreach, At::AnyUnit), Who::Roles(OUTREACH_STAFF), Some("tasks-heading")),
+    row("POST", "/outreach/sessions", On::CallersUnit, Body::OutreachSessionForm, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/outreach/sessions", On::OtherUnit, Body::OutreachSessionForm, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/outreach/sessions/{id}", On::OutreachSession(Unit::A), Body::None, Need::Perm(ViewOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), Some("session-facts")),
+    row("GET", "/outreach/sessions/{id}", On::OutreachSession(Unit::B), Body::None, Need::Perm(ViewOutreach, At::ThatUnit), Who::Roles(ADMIN), Some("session-facts")),
+    row("GET", "/outreach/interpretations", On::Nothing, Body::None, Need::Perm(ViewOutreach, At::AnyUnit), Who::Roles(OUTREACH_STAFF), Some("request-form")),
+    row("POST", "/outreach/interpretations", On::CallersUnit, Body::InterpretationForm, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/outreach/interpretations", On::OtherUnit, Body::InterpretationForm, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/outreach/interpretations/{id}", On::Interpretation(Unit::A), Body::None, Need::Perm(ViewOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), Some("request-facts")),
+    row("GET", "/outreach/interpretations/{id}", On::Interpretation(Unit::B), Body::None, Need::Perm(ViewOutreach, At::ThatUnit), Who::Roles(ADMIN), Some("request-facts")),
+    row("POST", "/outreach/interpretations/{id}/assign", On::Interpretation(Unit::A), Body::AssignForm, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/outreach/interpretations/{id}/complete", On::AssignedInterpretation(Unit::A), Body::CompleteForm, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/outreach/interpretations/{id}/complete", On::AssignedInterpretation(Unit::B), Body::CompleteForm, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/outreach/interpretations/{id}/cancel", On::Interpretation(Unit::A), Body::CancelForm, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/outreach/interpretations/{id}/cancel", On::Interpretation(Unit::B), Body::CancelForm, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/outreach/escorts", On::Nothing, Body::None, Need::Perm(ViewOutreach, At::AnyUnit), Who::Roles(OUTREACH_STAFF), Some("escort-form")),
+    row("POST", "/outreach/escorts", On::CallersUnit, Body::EscortForm, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/outreach/escorts", On::OtherUnit, Body::EscortForm, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/outreach/escorts/{id}/outcome", On::Escort(Unit::A), Body::OutcomeForm, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/outreach/escorts/{id}/outcome", On::Escort(Unit::B), Body::OutcomeForm, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/outreach/visits", On::Nothing, Body::None, Need::Perm(ViewOutreach, At::AnyUnit), Who::Roles(OUTREACH_STAFF), Some("visit-form")),
+    row("POST", "/outreach/visits", On::CallersUnit, Body::VisitForm, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/outreach/visits", On::OtherUnit, Body::VisitForm, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/outreach/visits/{id}/outcome", On::Visit(Unit::A), Body::OutcomeForm, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/outreach/visits/{id}/outcome", On::Visit(Unit::B), Body::OutcomeForm, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/outreach/interpreters", On::Nothing, Body::None, Need::Perm(EditOutreach, At::AnyUnit), Who::Roles(OUTREACH_STAFF), Some("id=\"interpreters\"")),
+    row("POST", "/outreach/interpreters/{id}", On::OtherAccount, Body::LanguagesForm, Need::Perm(EditOutreach, At::AnyUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("GET", "/outreach/mine", On::Nothing, Body::None, Need::Perm(Interpret, At::AnyUnit), Who::Roles(INTERPRETERS), Some("my-languages")),
+    row("GET", "/outreach/report", On::Nothing, Body::None, Need::Perm(ViewOutreach, At::AnyUnit), Who::Roles(OUTREACH_STAFF), Some("report-totals")),
+    row("GET", "/api/v1/outreach/languages", On::Nothing, Body::None, Need::Perm(ViewUnits, At::AnyUnit), Who::Roles(EVERY_ROLE), Some("\"ur\"")),
+    row("GET", "/api/v1/outreach/sessions", On::Nothing, Body::None, Need::Perm(ViewOutreach, At::AnyUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/api/v1/outreach/sessions", On::CallersUnit, Body::OutreachSessionJson, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/api/v1/outreach/sessions", On::OtherUnit, Body::OutreachSessionJson, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/outreach/sessions/{id}", On::OutreachSession(Unit::A), Body::None, Need::Perm(ViewOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), Some("\"contacts\"")),
+    row("GET", "/api/v1/outreach/sessions/{id}", On::OutreachSession(Unit::B), Body::None, Need::Perm(ViewOutreach, At::ThatUnit), Who::Roles(ADMIN), Some("\"contacts\"")),
+    row("GET", "/api/v1/outreach/interpreters", On::Nothing, Body::None, Need::Perm(EditOutreach, At::AnyUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("PUT", "/api/v1/outreach/interpreters/{id}", On::OtherAccount, Body::LanguagesJson, Need::Perm(EditOutreach, At::AnyUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("GET", "/api/v1/outreach/interpretations", On::Nothing, Body::None, Need::Perm(ViewOutreach, At::AnyUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/api/v1/outreach/interpretations", On::CallersUnit, Body::InterpretationJson, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/api/v1/outreach/interpretations", On::OtherUnit, Body::InterpretationJson, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/outreach/interpretations/mine", On::Nothing, Body::None, Need::Perm(Interpret, At::AnyUnit), Who::Roles(INTERPRETERS), None),
+    row("GET", "/api/v1/outreach/interpretations/{id}", On::Interpretation(Unit::A), Body::None, Need::Perm(ViewOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), Some("\"language\"")),
+    row("GET", "/api/v1/outreach/interpretations/{id}", On::Interpretation(Unit::B), Body::None, Need::Perm(ViewOutreach, At::ThatUnit), Who::Roles(ADMIN), Some("\"language\"")),
+    row("POST", "/api/v1/outreach/interpretations/{id}/assign", On::Interpretation(Unit::A), Body::AssignJson, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/api/v1/outreach/interpretations/{id}/complete", On::AssignedInterpretation(Unit::A), Body::CompleteJson, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/api/v1/outreach/interpretations/{id}/complete", On::AssignedInterpretation(Unit::B), Body::CompleteJson, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/api/v1/outreach/interpretations/{id}/cancel", On::Interpretation(Unit::A), Body::CancelJson, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/api/v1/outreach/interpretations/{id}/cancel", On::Interpretation(Unit::B), Body::CancelJson, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/outreach/escorts", On::Nothing, Body::None, Need::Perm(ViewOutreach, At::AnyUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/api/v1/outreach/escorts", On::CallersUnit, Body::EscortJson, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/api/v1/outreach/escorts", On::OtherUnit, Body::EscortJson, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/outreach/escorts/{id}", On::Escort(Unit::A), Body::None, Need::Perm(ViewOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), Some("\"place\"")),
+    row("GET", "/api/v1/outreach/escorts/{id}", On::Escort(Unit::B), Body::None, Need::Perm(ViewOutreach, At::ThatUnit), Who::Roles(ADMIN), Some("\"place\"")),
+    row("POST", "/api/v1/outreach/escorts/{id}/outcome", On::Escort(Unit::A), Body::OutcomeJson, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/api/v1/outreach/escorts/{id}/outcome", On::Escort(Unit::B), Body::OutcomeJson, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/outreach/visits", On::Nothing, Body::None, Need::Perm(ViewOutreach, At::AnyUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/api/v1/outreach/visits", On::CallersUnit, Body::VisitJson, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/api/v1/outreach/visits", On::OtherUnit, Body::VisitJson, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("POST", "/api/v1/outreach/visits/{id}/outcome", On::Visit(Unit::A), Body::OutcomeJson, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("POST", "/api/v1/outreach/visits/{id}/outcome", On::Visit(Unit::B), Body::OutcomeJson, Need::Perm(EditOutreach, At::ThatUnit), Who::Roles(ADMIN), None),
+    row("GET", "/api/v1/outreach/tasks", On::Nothing, Body::None, Need::Perm(ViewOutreach, At::AnyUnit), Who::Roles(OUTREACH_STAFF), None),
+    row("GET", "/api/v1/outreach/report", On::Nothing, Body::None, Need::Perm(ViewOutreach, At::AnyUnit), Who::Roles(OUTREACH_STAFF), Some("\"em_unique_persons\"")),
     // ---- coverage ----
     row("GET", "/coverage", On::Nothing, Body::None, Need::Perm(ViewCoverage, At::AnyUnit), Who::Roles(COVERAGE_VIEWERS), Some("coverage-filter")),
     row("GET", "/coverage/export", On::Nothing, Body::None, Need::Perm(ViewCoverage, At::AnyUnit), Who::Roles(COVERAGE_VIEWERS), None),
@@ -1552,6 +1673,8 @@ async fn setup(app: &TestApp) -> Fx<'_> {
         };
         app.store().create_volunteer(&admin, &input.validate(today(app)).unwrap()).await.unwrap();
     }
+    // The seeded peer supporter (a district ambassador) interprets Urdu.
+    app.store().save_interpreter_languages(&admin, app.seeded.user(Role::PeerSupporter).id, &["ur".to_string()], 0).await.unwrap();
     let course = CourseInput { title_en: "Authz course".into(), hours: "2".into(), ..Default::default() };
     let course = app.store().create_course(&admin, &course.validate().unwrap()).await.unwrap().id;
     let link = sign_up_link(app, records[&Unit::A].volunteer, records[&Unit::A].duty).await;
@@ -1623,6 +1746,59 @@ impl Fx<'_> {
         };
         let f = input.validate(&shegong_domain::assistance::default_settings()).unwrap();
         self.app.store().create_request(&self.admin, &f, today(self.app)).await.unwrap().id
+    }
+
+    /// An outreach session of the unit with one anonymous contact line.
+    async fn fresh_session(&self, u: Unit) -> shegong_domain::ids::OutreachSessionId {
+        let input = OutreachSessionInput {
+            unit_id: Some(self.unit_id(u)),
+            held_on: today(self.app).to_string(),
+            district: "灣仔".into(),
+            ambassadors: vec!["Authz ambassador".into()],
+            contacts: vec![ContactInput { category: "general".into(), language: "ur".into(), count: Some(3), ..Default::default() }],
+            ..Default::default()
+        };
+        let f = input.validate(&[], today(self.app)).unwrap();
+        self.app.store().create_outreach_session(&self.admin, &f).await.unwrap().id
+    }
+
+    /// A requested Urdu phone interpretation for the test's client of the unit.
+    async fn fresh_interpretation(&self, u: Unit) -> shegong_domain::ids::InterpretationId {
+        let input = InterpretationInput {
+            unit_id: Some(self.unit_id(u)),
+            client_id: Some(self.records[&u].client),
+            language: "ur".into(),
+            mode: "phone".into(),
+            needed_on: today(self.app).to_string(),
+            ..Default::default()
+        };
+        self.app.store().create_interpretation(&self.admin, &input.validate().unwrap(), today(self.app)).await.unwrap().id
+    }
+
+    /// A planned escort of the test's client of the unit, today.
+    async fn fresh_escort(&self, u: Unit) -> shegong_domain::ids::EscortId {
+        let input = EscortInput {
+            unit_id: Some(self.unit_id(u)),
+            client_id: Some(self.records[&u].client),
+            appointment_on: today(self.app).to_string(),
+            appointment_time: "10:00".into(),
+            place: "Authz hospital".into(),
+            escort_name: "Authz volunteer".into(),
+            language: "ur".into(),
+            ..Default::default()
+        };
+        self.app.store().create_escort(&self.admin, &input.validate().unwrap()).await.unwrap().id
+    }
+
+    /// A planned home visit to the test's client of the unit, today.
+    async fn fresh_visit(&self, u: Unit) -> shegong_domain::ids::VisitId {
+        let input = VisitInput {
+            unit_id: Some(self.unit_id(u)),
+            client_id: Some(self.records[&u].client),
+            planned_on: today(self.app).to_string(),
+            ..Default::default()
+        };
+        self.app.store().create_visit(&self.admin, &input.validate().unwrap()).await.unwrap().id
     }
 
     async fn client(&self, id: ClientId) -> ClientRecord {
@@ -1846,6 +2022,16 @@ impl Fx<'_> {
                 Some(store.create_target(&self.admin, &input.validate().unwrap()).await.unwrap().id.to_string())
             }
             On::NewRequest(u) => Some(self.fresh_request(u).await.to_string()),
+            On::OutreachSession(u) => Some(self.fresh_session(u).await.to_string()),
+            On::Interpretation(u) => Some(self.fresh_interpretation(u).await.to_string()),
+            On::AssignedInterpretation(u) => {
+                let id = self.fresh_interpretation(u).await;
+                let to = if caller == Caller::Role(Role::PeerSupporter) { Role::Volunteer } else { Role::PeerSupporter };
+                store.assign_interpretation(&self.admin, id, 1, seeded.user(to).id).await.unwrap();
+                Some(id.to_string())
+            }
+            On::Escort(u) => Some(self.fresh_escort(u).await.to_string()),
+            On::Visit(u) => Some(self.fresh_visit(u).await.to_string()),
             On::DispatchedRequest(u) => {
                 let id = self.fresh_request(u).await;
                 let to = match caller {
@@ -2528,6 +2714,87 @@ impl Fx<'_> {
             Body::DeliveryJson => Payload::Json(json!({"step": "delivered", "proof": "confirmation", "recipient_name": "Authz"})),
             Body::FollowUpForm => form(&[("note", "Authz follow-up")]),
             Body::FollowUpJson => Payload::Json(json!({"note": "Authz follow-up"})),
+            Body::OutreachSessionForm | Body::OutreachSessionJson => {
+                let staff = self.app.seeded.user(Role::SocialWorker).id.to_string();
+                let day = today(self.app).to_string();
+                if row.body == Body::OutreachSessionJson {
+                    return Payload::Json(json!({"unit_id": unit(), "held_on": day, "district": "灣仔", "staff": [staff],
+                        "contacts": [{"category": "general", "language": "ur", "count": 2}]}));
+                }
+                form(&[
+                    ("unit_id", &unit()),
+                    ("held_on", &day),
+                    ("district", "灣仔"),
+                    ("staff", &staff),
+                    ("c_category", "general"),
+                    ("c_language", "ur"),
+                    ("c_count", "2"),
+                ])
+            }
+            Body::InterpretationForm | Body::InterpretationJson => {
+                let c = self.records[&row.on.unit().unwrap()].client.to_string();
+                let day = today(self.app).to_string();
+                if row.body == Body::InterpretationJson {
+                    return Payload::Json(json!({"unit_id": unit(), "client_id": c, "language": "ur", "mode": "phone", "needed_on": day}));
+                }
+                form(&[("unit_id", &unit()), ("client_id", &c), ("language", "ur"), ("mode", "phone"), ("needed_on", &day)])
+            }
+            Body::AssignForm | Body::AssignJson => {
+                let to = self.app.seeded.user(Role::PeerSupporter).id.to_string();
+                if row.body == Body::AssignJson {
+                    return Payload::Json(json!({"assignee_id": to, "version": 1}));
+                }
+                form(&[("assignee_id", &to), ("version", "1")])
+            }
+            Body::CompleteForm => form(&[("minutes", "30"), ("version", "2")]),
+            Body::CompleteJson => Payload::Json(json!({"minutes": 30, "version": 2})),
+            Body::CancelForm => form(&[("reason", "Authz"), ("version", "1")]),
+            Body::CancelJson => Payload::Json(json!({"reason": "Authz", "version": 1})),
+            Body::EscortForm | Body::EscortJson => {
+                let c = self.records[&row.on.unit().unwrap()].client.to_string();
+                let day = today(self.app).to_string();
+                if row.body == Body::EscortJson {
+                    return Payload::Json(json!({"unit_id": unit(), "client_id": c, "appointment_on": day, "appointment_time": "09:30",
+                        "place": "Authz clinic", "escort_name": "Authz volunteer", "language": "ur"}));
+                }
+                form(&[
+                    ("unit_id", &unit()),
+                    ("client_id", &c),
+                    ("appointment_on", &day),
+                    ("appointment_time", "09:30"),
+                    ("place", "Authz clinic"),
+                    ("escort_name", "Authz volunteer"),
+                    ("language", "ur"),
+                ])
+            }
+            Body::OutcomeForm => form(&[("status", "done"), ("outcome", "Authz"), ("version", "1")]),
+            Body::OutcomeJson => Payload::Json(json!({"status": "done", "outcome": "Authz", "version": 1})),
+            Body::VisitForm | Body::VisitJson => {
+                let c = self.records[&row.on.unit().unwrap()].client.to_string();
+                let day = today(self.app).to_string();
+                if row.body == Body::VisitJson {
+                    return Payload::Json(json!({"unit_id": unit(), "client_id": c, "planned_on": day}));
+                }
+                form(&[("unit_id", &unit()), ("client_id", &c), ("planned_on", &day)])
+            }
+            Body::LanguagesForm | Body::LanguagesJson => {
+                let version = self
+                    .app
+                    .store()
+                    .interpreter_languages(self.app.seeded.org)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .find(|(u, _, _)| *u == self.target)
+                    .map(|(_, _, v)| v)
+                    .unwrap_or(0);
+                if row.body == Body::LanguagesJson {
+                    return Payload::Json(json!({"languages": ["ur", "ne"], "version": version}));
+                }
+                form(&[("languages", "ur, ne"), ("version", &version.to_string())])
+            }
+            Body::StaffForm => form(&[("staff", &self.app.seeded.user(Role::SocialWorker).id.to_string())]),
+            Body::StaffJson => Payload::Json(json!({"present": [self.app.seeded.user(Role::SocialWorker).id]})),
             Body::AssistanceSettingsJson => {
                 let s = self.app.store().assistance_settings(self.app.seeded.org).await.unwrap();
                 Payload::Json(serde_json::to_value(s).unwrap())
@@ -3108,6 +3375,11 @@ fn markdown_table() -> String {
             On::Site => "a candidate site for a new service point".to_string(),
             On::Solution => "a solution of the knowledge base".to_string(),
             On::Incident => "a social incident".to_string(),
+            On::OutreachSession(u) => format!("an outreach session of {}", unit(u)),
+            On::Interpretation(u) => format!("a requested interpretation of {}", unit(u)),
+            On::AssignedInterpretation(u) => format!("an interpretation of {} assigned to someone else", unit(u)),
+            On::Escort(u) => format!("a planned escort of {}", unit(u)),
+            On::Visit(u) => format!("a planned home visit of {}", unit(u)),
         };
         let needs = match r.need {
             Need::Nothing => "nothing (public)".to_string(),

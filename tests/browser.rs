@@ -1184,3 +1184,94 @@ async fn brs_before_on_a_tablet_and_after_on_paper_shows_the_change_and_a_simpli
     assert!(b.text("#results").await.contains("照顧者減壓小組"));
     b.close().await;
 }
+
+/// In English, a social worker logs an outreach session (a registered client who speaks Urdu and
+/// twelve Nepali speakers not registered), asks for an Urdu interpreter for the client, is told
+/// that someone who does not cover Urdu cannot take it, assigns the district ambassador who
+/// does, records the time spent, and finds the hours in the month's outreach report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outreach_session_and_an_urdu_interpretation_reach_the_months_report() {
+    use shegong_domain::accounts::Actor;
+    use shegong_domain::clients::ClientInput;
+    use shegong_domain::ports::{ClientsRepo, OutreachRepo};
+    let app = app().await;
+    let Some(b) = Browser::start(&app.base).await else { return };
+    let worker = app.seeded.user(Role::SocialWorker);
+    let ambassador = app.seeded.user(Role::PeerSupporter);
+    let store = app.store();
+    let actor = Actor::from(worker);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    let input = ClientInput {
+        unit_id: Some(app.seeded.unit_a.id),
+        name_en: "Amina Khan".into(),
+        phones: vec!["61230000".into()],
+        preferred_language: "urdu".into(),
+        district: "Yau Tsim Mong".into(),
+        categories: vec!["ethnic_minority".into()],
+        ..Default::default()
+    };
+    let amina =
+        store.create_client(&actor, &input.validate(today, &store.categories(app.seeded.org).await.unwrap()).unwrap()).await.unwrap();
+    store.save_interpreter_languages(&actor, ambassador.id, &["ur".to_string()], 0).await.unwrap();
+
+    b.sign_in(&worker.username, PASSWORD).await;
+    b.find("#locale-select").await.select_by_value("en").await.unwrap();
+    b.wait_for("html[lang=\"en\"]").await;
+
+    // The outreach session: Amina, and twelve Nepali speakers not registered.
+    b.goto("/outreach").await;
+    b.wait_for("#session-form").await;
+    b.fill("#s-district", "Yau Tsim Mong").await;
+    b.fill("#s-area", "Chungking Mansions").await;
+    b.fill("#s-ambassadors", "Bilal").await;
+    b.fill("#contact-rows tbody tr:nth-child(1) input[name=\"c_client\"]", &amina.id.to_string()).await;
+    b.find("#contact-rows tbody tr:nth-child(2) select[name=\"c_category\"]").await.select_by_value("ethnic_minority").await.unwrap();
+    b.find("#contact-rows tbody tr:nth-child(2) select[name=\"c_language\"]").await.select_by_value("ne").await.unwrap();
+    b.fill("#contact-rows tbody tr:nth-child(2) input[name=\"c_count\"]", "12").await;
+    b.find("#session-form button[type=submit]").await.click().await.unwrap();
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "Outreach session saved.");
+    let contacts = b.text("#contacts").await;
+    assert!(contacts.contains("Amina Khan") && contacts.contains("Urdu") && contacts.contains("Nepali"), "{contacts}");
+    assert_eq!(b.text("#session-people").await, "13");
+    b.screenshot("outreach-session").await;
+
+    // An interpretation request for Amina: her preferred language is shown and used.
+    b.goto(&format!("/outreach/interpretations?client_id={}", amina.id)).await;
+    assert!(b.wait_for("#form-client").await.text().await.unwrap().contains("Urdu"));
+    b.find("#i-mode").await.select_by_value("on_site").await.unwrap();
+    b.fill("#i-appointment", "Queen Elizabeth Hospital, 10:30").await;
+    b.find("#request-form button[type=submit]").await.click().await.unwrap();
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "Request created.");
+    assert!(b.text("h1").await.contains("Urdu → Cantonese"));
+    assert_eq!(b.text("#client-language").await, "Urdu");
+
+    // Someone who does not cover Urdu is refused, by name; the ambassador who does is assigned.
+    b.find("#a-assignee_id").await.select_by_value(&worker.id.to_string()).await.unwrap();
+    b.find("#assign-form button[type=submit]").await.click().await.unwrap();
+    let refusal = b.wait_for("#e-assignee_id").await.text().await.unwrap();
+    assert!(refusal.contains(&worker.display_name) && refusal.contains("does not cover Urdu"), "{refusal}");
+    b.screenshot("outreach-language-refused").await;
+    b.find("#a-assignee_id").await.select_by_value(&ambassador.id.to_string()).await.unwrap();
+    b.find("#assign-form button[type=submit]").await.click().await.unwrap();
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "Request assigned.");
+    assert_eq!(b.text("#request-assignee").await, ambassador.display_name);
+
+    // Completed in an hour and a half.
+    b.fill("#c-minutes", "90").await;
+    b.find("#complete-form button[type=submit]").await.click().await.unwrap();
+    assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "Request completed.");
+    assert_eq!(b.text("#request-status").await, "Completed");
+
+    // The month's report.
+    b.goto("/outreach/report?month=2026-03").await;
+    b.wait_for("#report-totals").await;
+    assert_eq!(b.text("#t-contacts").await, "13");
+    assert_eq!(b.text("#t-interpretations").await, "1");
+    assert_eq!(b.text("#t-hours").await, "1.5");
+    let by_language = b.text("#by-language").await;
+    assert!(by_language.contains("Urdu") && by_language.contains("1.5"), "{by_language}");
+    assert_eq!(b.text("#t-em-times").await, "14", "Amina at the session, twelve not registered, one interpretation");
+    assert_eq!(b.text("#t-em-unique").await, "1");
+    b.screenshot("outreach-report").await;
+    b.close().await;
+}

@@ -11,7 +11,7 @@ use shegong_domain::accounts::{Actor, Role};
 use shegong_domain::clock::Clock;
 use shegong_domain::hotline::{default_topics, CallInput};
 use shegong_domain::ids::{CaseId, CheckInScheduleId, OrgId, UserId};
-use shegong_domain::ports::{AuditRepo, CallQuery, CasesRepo, HotlineRepo};
+use shegong_domain::ports::{AccountsRepo, AuditRepo, CallQuery, CasesRepo, HotlineRepo};
 use shegong_testkit::{db_test, Client, TestApp, PASSWORD};
 use std::sync::Arc;
 
@@ -259,6 +259,9 @@ async fn two_unanswered_check_ins_send_a_home_visit(app: TestApp) {
     assert_eq!(second["home_visit_case"], case_id.to_string(), "an open case gets a task instead");
     let tasks = app.store().tasks(app.seeded.org, case_id).await.unwrap();
     assert_eq!(tasks.len(), 1);
+    let worker = app.store().get_case(app.seeded.org, case_id).await.unwrap().worker_id;
+    let locale = app.store().get_user(app.seeded.org, worker).await.unwrap().locale;
+    assert_eq!(tasks[0].title, shegong_domain::hotline::home_visit_task_title(locale), "the task reads in the case worker's language");
     let sid: CheckInScheduleId = ids[1].parse().unwrap();
     assert_eq!(app.store().get_schedule(app.seeded.org, sid).await.unwrap().misses, 0);
 

@@ -19,6 +19,7 @@ mod knowledge;
 mod lending;
 mod ops;
 mod outcomes;
+mod outreach;
 mod reports;
 mod security;
 mod units;

@@ -93,6 +93,8 @@ impl Role {
                 ViewKnowledge,
                 ManageKnowledge,
                 ManageIncidents,
+                ViewOutreach,
+                EditOutreach,
             ],
             Role::Supervisor => &[
                 ViewUnits,
@@ -132,6 +134,9 @@ impl Role {
                 ViewKnowledge,
                 ManageKnowledge,
                 ManageIncidents,
+                ViewOutreach,
+                EditOutreach,
+                Interpret,
             ],
             Role::SocialWorker | Role::WelfareWorker => &[
                 ViewUnits,
@@ -163,6 +168,9 @@ impl Role {
                 ViewKnowledge,
                 ManageKnowledge,
                 ManageIncidents,
+                ViewOutreach,
+                EditOutreach,
+                Interpret,
             ],
             // Hotline operators look callers up, register new ones and log calls; a call or a
             // check-in can become an assistance request in one step; they look up what has worked.
@@ -176,8 +184,10 @@ impl Role {
             // assistants run toy-library counters: they lend and take back toys for member
             // households, without the registry or case files. Trained volunteers deliver the
             // assistance requests dispatched to them, seeing only what the delivery needs.
+            // District ambassadors and volunteer interpreters take the interpretation requests
+            // assigned to them (client name and language, the appointment), nothing else.
             Role::PeerSupporter | Role::Volunteer => {
-                &[ViewUnits, ViewActivities, RecordAttendance, LogCalls, ServeDuties, ViewLending, LendToys, DeliverAssistance]
+                &[ViewUnits, ViewActivities, RecordAttendance, LogCalls, ServeDuties, ViewLending, LendToys, DeliverAssistance, Interpret]
             }
             // Funders read aggregates only: no record of a person or a home, and small counts hidden.
             Role::FunderViewer => &[ViewUnits, ViewReports, ViewAssistanceReports, ViewCoverage, ViewOutcomeReports],
@@ -291,6 +301,15 @@ pub enum Permission {
     ManageKnowledge,
     /// Record social incidents and link cases, calls, assistance requests and activities to them.
     ManageIncidents,
+    /// See the unit's outreach: sessions with the people contacted, interpretation requests,
+    /// escorts, home visits, the task list and the outreach report.
+    ViewOutreach,
+    /// Log outreach sessions, take and assign interpretation requests, arrange escorts and home
+    /// visits, record their outcomes, and declare the languages interpreters cover.
+    EditOutreach,
+    /// Interpret or translate: be assigned requests in one's languages, see them and complete
+    /// them, and declare one's own languages.
+    Interpret,
 }
 
 /// Where a permission is asked for.

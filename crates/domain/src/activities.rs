@@ -661,6 +661,25 @@ pub fn overlaps(a: (&str, &str), b: (&str, &str)) -> bool {
     a.0 < b.1 && b.0 < a.1
 }
 
+/// A staff member recorded present at a session (staff training such as a cultural-competence
+/// workshop). Staff are accounts, not participants: they have no person number and do not count
+/// in the participants' person-times or unique persons.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct StaffPresent {
+    pub user_id: UserId,
+    pub name: String,
+    pub marked_by: String,
+    pub marked_at: DateTime<Utc>,
+}
+
+/// The staff present at a session: the whole list, replacing what was recorded.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffAttendanceInput {
+    #[serde(default)]
+    pub present: Vec<UserId>,
+}
+
 /// `YYYYMM` of a day: the month key of the unique-person rollups.
 pub fn month_key(d: NaiveDate) -> i32 {
     use chrono::Datelike;

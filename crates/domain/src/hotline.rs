@@ -418,6 +418,12 @@ pub struct CheckInSchedule {
     pub version: i64,
 }
 
+/// The title of the case task that a second missed check-in adds, in the language of the case's
+/// worker (the task is stored as text, so it is written in the language of whoever reads it).
+pub fn home_visit_task_title(l: Locale) -> &'static str {
+    l.pick("Home visit: two check-in calls unanswered (hotline)", "家訪：熱線電話問候兩次未接通", "入户探访：热线电话问候两次未接通")
+}
+
 /// What one check-in attempt does to a schedule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AttemptEffect {

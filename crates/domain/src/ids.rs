@@ -233,3 +233,19 @@ id_type!(
     /// A solution of the knowledge base: an intervention or service design.
     SolutionId
 );
+id_type!(
+    /// An outreach session (外展): a team out in an area on one day.
+    OutreachSessionId
+);
+id_type!(
+    /// An interpretation or translation request.
+    InterpretationId
+);
+id_type!(
+    /// A medical escort (陪診/陪诊) to one appointment.
+    EscortId
+);
+id_type!(
+    /// A home visit, planned or done.
+    VisitId
+);

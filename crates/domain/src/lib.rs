@@ -17,6 +17,7 @@ pub mod knowledge;
 pub mod lending;
 pub mod locale;
 pub mod outcomes;
+pub mod outreach;
 pub mod ports;
 pub mod reports;
 pub mod units;

@@ -282,6 +282,7 @@ pub trait Storage:
     + CoverageRepo
     + OutcomesRepo
     + KnowledgeRepo
+    + OutreachRepo
 {
     /// `sqlite` or `postgres`.
     fn backend_name(&self) -> &'static str;
@@ -429,6 +430,15 @@ pub trait ActivitiesRepo: Send + Sync {
     ) -> Result<Vec<crate::activities::CountRow>>;
     /// Derives every count rollup of the agency again from the attendance rows.
     async fn rebuild_activity_rollups(&self, org: OrgId) -> Result<()>;
+    /// The staff accounts recorded present at a session.
+    async fn staff_attendance(&self, org: OrgId, session: crate::ids::SessionId) -> Result<Vec<crate::activities::StaffPresent>>;
+    /// Replaces the staff present at a session with `present`, with its audit row.
+    async fn set_staff_attendance(
+        &self,
+        actor: &Actor,
+        session: crate::ids::SessionId,
+        present: &[UserId],
+    ) -> Result<Vec<crate::activities::StaffPresent>>;
 }
 
 /// Which calls to list.
@@ -1148,4 +1158,104 @@ pub trait KnowledgeIndex: Send + Sync {
     /// Removes every document of one agency (before a rebuild).
     fn clear_org(&self, org: OrgId) -> Result<()>;
     fn count(&self) -> Result<u64>;
+}
+
+/// Which outreach records to list: of these units (None: every unit), newest first.
+#[derive(Clone, Debug, Default)]
+pub struct OutreachQuery<'a> {
+    pub units: Option<&'a [UnitId]>,
+    /// Only records about this client.
+    pub client: Option<ClientId>,
+    /// Only interpretation requests assigned to this account.
+    pub assignee: Option<UserId>,
+    /// Only open ones (requested or assigned; planned).
+    pub open_only: bool,
+    /// Days (service day, appointment or planned day) from and to, both included.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub limit: u64,
+}
+
+/// Outreach: sessions with their contacts, interpretation requests, escorts, home visits and the
+/// languages interpreters declare. Each write is one transaction with its audit row; a step is a
+/// conditional update on the status and version read, so a second press is refused as stale.
+#[async_trait]
+pub trait OutreachRepo: Send + Sync {
+    async fn create_outreach_session(
+        &self,
+        actor: &Actor,
+        fields: &crate::outreach::OutreachSessionFields,
+    ) -> Result<crate::outreach::OutreachSession>;
+    async fn get_outreach_session(&self, org: OrgId, id: crate::ids::OutreachSessionId) -> Result<crate::outreach::OutreachSession>;
+    async fn list_outreach_sessions(&self, org: OrgId, q: &OutreachQuery<'_>) -> Result<Vec<crate::outreach::OutreachSession>>;
+
+    /// Declared languages of these accounts (an account not yet declared is left out).
+    async fn interpreter_languages(&self, org: OrgId) -> Result<Vec<(UserId, Vec<String>, i64)>>;
+    /// Refused with `Stale` when `version` is not the stored one (0 before the first save).
+    async fn save_interpreter_languages(&self, actor: &Actor, user: UserId, languages: &[String], version: i64) -> Result<i64>;
+
+    async fn create_interpretation(
+        &self,
+        actor: &Actor,
+        fields: &crate::outreach::InterpretationFields,
+        today: NaiveDate,
+    ) -> Result<crate::outreach::Interpretation>;
+    async fn get_interpretation(&self, org: OrgId, id: crate::ids::InterpretationId) -> Result<crate::outreach::Interpretation>;
+    async fn list_interpretations(&self, org: OrgId, q: &OutreachQuery<'_>) -> Result<Vec<crate::outreach::Interpretation>>;
+    async fn assign_interpretation(
+        &self,
+        actor: &Actor,
+        id: crate::ids::InterpretationId,
+        version: i64,
+        assignee: UserId,
+    ) -> Result<crate::outreach::Interpretation>;
+    async fn complete_interpretation(
+        &self,
+        actor: &Actor,
+        id: crate::ids::InterpretationId,
+        version: i64,
+        fields: &crate::outreach::CompleteFields,
+        today: NaiveDate,
+    ) -> Result<crate::outreach::Interpretation>;
+    async fn cancel_interpretation(
+        &self,
+        actor: &Actor,
+        id: crate::ids::InterpretationId,
+        version: i64,
+        reason: &str,
+    ) -> Result<crate::outreach::Interpretation>;
+
+    async fn create_escort(&self, actor: &Actor, fields: &crate::outreach::EscortFields) -> Result<crate::outreach::Escort>;
+    async fn get_escort(&self, org: OrgId, id: crate::ids::EscortId) -> Result<crate::outreach::Escort>;
+    async fn list_escorts(&self, org: OrgId, q: &OutreachQuery<'_>) -> Result<Vec<crate::outreach::Escort>>;
+    async fn close_escort(
+        &self,
+        actor: &Actor,
+        id: crate::ids::EscortId,
+        version: i64,
+        fields: &crate::outreach::EscortOutcomeFields,
+    ) -> Result<crate::outreach::Escort>;
+
+    async fn create_visit(&self, actor: &Actor, fields: &crate::outreach::VisitFields) -> Result<crate::outreach::Visit>;
+    async fn get_visit(&self, org: OrgId, id: crate::ids::VisitId) -> Result<crate::outreach::Visit>;
+    async fn list_visits(&self, org: OrgId, q: &OutreachQuery<'_>) -> Result<Vec<crate::outreach::Visit>>;
+    async fn close_visit(
+        &self,
+        actor: &Actor,
+        id: crate::ids::VisitId,
+        version: i64,
+        status: crate::outreach::VisitStatus,
+        outcome: &str,
+        done_on: NaiveDate,
+    ) -> Result<crate::outreach::Visit>;
+
+    /// Contacts of sessions held, interpretations completed, escorts and visits done between
+    /// `from` and `to` (both included) in `units` (None: every unit).
+    async fn outreach_facts(
+        &self,
+        org: OrgId,
+        units: Option<&[UnitId]>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<crate::outreach::OutreachFact>>;
 }

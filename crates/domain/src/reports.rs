@@ -53,6 +53,11 @@ code_enum!(
         CashReceived = "cash_received",
         CashSpent = "cash_spent",
         DistributionHouseholds = "distribution_households",
+        OutreachContacts = "outreach_contacts",
+        InterpretationHours = "interpretation_hours",
+        Escorts = "escorts",
+        EthnicMinorityPersonTimes = "ethnic_minority_person_times",
+        EthnicMinorityPersons = "ethnic_minority_persons",
     }
 );
 
@@ -70,6 +75,7 @@ impl Measure {
                 | Measure::LendingHouseholds
                 | Measure::AssistanceHouseholds
                 | Measure::DistributionHouseholds
+                | Measure::EthnicMinorityPersons
         )
     }
 
@@ -96,6 +102,11 @@ impl Measure {
             | Measure::CashReceived
             | Measure::CashSpent
             | Measure::DistributionHouseholds => "donations",
+            Measure::OutreachContacts
+            | Measure::InterpretationHours
+            | Measure::Escorts
+            | Measure::EthnicMinorityPersonTimes
+            | Measure::EthnicMinorityPersons => "outreach",
         }
     }
 }

@@ -18,7 +18,7 @@ use shegong_domain::accounts::Actor;
 use shegong_domain::activities::{
     default_domains, month_key, overlaps, Activity, ActivityDomain, ActivityFields, ActivityFilter, ActivityKind, ActivityStatus,
     AttendanceInput, AttendanceLine, AttendanceOutcome, Attendee, Audience, CalendarEntry, CountGrain, CountRow, EnrolOutcome,
-    EnrolmentStatus, Evaluation, GroupStage, GuestFields, ObjectivesMet, Participant, Session, SessionFields,
+    EnrolmentStatus, Evaluation, GroupStage, GuestFields, ObjectivesMet, Participant, Session, SessionFields, StaffPresent,
 };
 use shegong_domain::audit::{Action, AuditEvent};
 use shegong_domain::ids::{ActivityId, ClientId, GuestId, OrgId, SessionId, UnitId, UserId};
@@ -1870,6 +1870,81 @@ impl ActivitiesRepo for Store {
         rebuild(&txn, org.0).await?;
         txn.commit().await.map_err(db_err)
     }
+
+    async fn staff_attendance(&self, org: OrgId, session: SessionId) -> Result<Vec<StaffPresent>> {
+        staff_present(&self.db, org, session).await
+    }
+
+    async fn set_staff_attendance(&self, actor: &Actor, session: SessionId, present: &[UserId]) -> Result<Vec<StaffPresent>> {
+        let org = actor.org_id;
+        let now = self.now();
+        let txn = crate::dialect::write_txn(&self.db).await.map_err(db_err)?;
+        staff_attendance::Entity::delete_many()
+            .filter(staff_attendance::Column::OrgId.eq(org.0))
+            .filter(staff_attendance::Column::SessionId.eq(session.0))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        let mut ids: Vec<UserId> = present.to_vec();
+        ids.sort();
+        ids.dedup();
+        for u in &ids {
+            staff_attendance::ActiveModel {
+                org_id: Set(org.0),
+                session_id: Set(session.0),
+                user_id: Set(u.0),
+                marked_by: Set(actor.name.clone()),
+                marked_at: Set(now),
+            }
+            .insert(&txn)
+            .await
+            .map_err(db_err)?;
+        }
+        append_in(&txn, actor, AuditEvent::new(Action::Update, "session_staff", session).detail(json!({ "present": ids })), now)
+            .await
+            .map_err(db_err)?;
+        let out = staff_present(&txn, org, session).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(out)
+    }
+}
+
+entity!(staff_attendance, "activity_staff_attendance", {
+    #[sea_orm(primary_key, auto_increment = false)] org_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)] session_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)] user_id: Uuid,
+    marked_by: String,
+    marked_at: ChronoDateTimeUtc,
+});
+
+async fn staff_present<C: ConnectionTrait>(c: &C, org: OrgId, session: SessionId) -> Result<Vec<StaffPresent>> {
+    let rows = staff_attendance::Entity::find()
+        .filter(staff_attendance::Column::OrgId.eq(org.0))
+        .filter(staff_attendance::Column::SessionId.eq(session.0))
+        .all(c)
+        .await
+        .map_err(db_err)?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.user_id).collect();
+    let names: HashMap<Uuid, String> = crate::accounts::user::Entity::find()
+        .filter(crate::accounts::user::Column::OrgId.eq(org.0))
+        .filter(crate::accounts::user::Column::Id.is_in(ids))
+        .all(c)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    let mut out: Vec<StaffPresent> = rows
+        .into_iter()
+        .map(|r| StaffPresent {
+            user_id: UserId(r.user_id),
+            name: names.get(&r.user_id).cloned().unwrap_or_default(),
+            marked_by: r.marked_by,
+            marked_at: r.marked_at,
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
 }
 
 /// Rows for the benchmark generator: written straight to the tables, then the rollups are

@@ -979,6 +979,7 @@ impl ClientsRepo for Store {
         crate::lending::repoint_client(&txn, org, merged_id, survivor_id).await?;
         crate::assistance::repoint_client(&txn, org, merged_id, survivor_id).await?;
         crate::outcomes::repoint_client(&txn, org, merged_id, survivor_id).await?;
+        crate::outreach::repoint_client(&txn, org, merged_id, survivor_id).await?;
         crate::activities::merge_person(&txn, org, survivor_id, merged_id).await?;
         repoint_rows(&txn, consent::Entity.table_name(), org, merged_id, survivor_id).await?;
         let survivor_home = member::Entity::find()

@@ -13,11 +13,12 @@ use shegong_domain::accounts::Actor;
 use shegong_domain::audit::{Action, AuditEvent};
 use shegong_domain::cases::{CaseStatus, TaskFields};
 use shegong_domain::hotline::{
-    default_topics, ActivityFact, AttemptOutcome, AttemptResult, Call, CallFact, CallFields, CallOutcome, CallType, CallerFlag,
-    CallerFlagKind, CheckInSchedule, FollowUp, FollowUpKind, HotlineFacts, HotlinePoint, PointFields, ScheduleFields, Shift, ShiftInput,
-    Topic, Triage,
+    default_topics, home_visit_task_title, ActivityFact, AttemptOutcome, AttemptResult, Call, CallFact, CallFields, CallOutcome, CallType,
+    CallerFlag, CallerFlagKind, CheckInSchedule, FollowUp, FollowUpKind, HotlineFacts, HotlinePoint, PointFields, ScheduleFields, Shift,
+    ShiftInput, Topic, Triage,
 };
 use shegong_domain::ids::{CallId, CaseId, CheckInScheduleId, ClientId, FollowUpId, OrgId, ShiftId, UnitId, UserId};
+use shegong_domain::locale::Locale;
 use shegong_domain::ports::{CallQuery, HotlineRepo};
 use shegong_domain::{DomainError, FieldError, Result};
 use std::collections::HashMap;
@@ -790,7 +791,13 @@ impl HotlineRepo for Store {
                 .await
                 .map_err(db_err)?;
             if let Some(c) = open_case {
-                let task = TaskFields { title: "Home visit: two check-in calls unanswered (hotline)".into(), due_on: today };
+                let locale = crate::accounts::user::Entity::find_by_id((org.0, c.worker_id))
+                    .one(&txn)
+                    .await
+                    .map_err(db_err)?
+                    .and_then(|u| u.locale.parse::<Locale>().ok())
+                    .unwrap_or_default();
+                let task = TaskFields { title: home_visit_task_title(locale).into(), due_on: today };
                 let t = crate::cases::insert_task(&txn, actor, CaseId(c.id), &task, now).await?;
                 append_in(
                     &txn,

@@ -35,6 +35,7 @@ mod knowledge;
 mod lending;
 mod migrations;
 mod outcomes;
+mod outreach;
 mod reports;
 mod units;
 mod volunteers;

@@ -18,6 +18,7 @@ pub mod knowledge;
 pub mod lending;
 pub mod ops;
 pub mod outcomes;
+pub mod outreach;
 pub mod page;
 pub mod reports;
 pub mod tabular;

@@ -103,6 +103,9 @@ impl Page {
             "coverage" => (Permission::ViewCoverage, Scope::AnyUnit),
             "outcomes" => (Permission::ViewOutcomeReports, Scope::AnyUnit),
             "knowledge" => (Permission::ViewKnowledge, Scope::AnyUnit),
+            "outreach" => (Permission::ViewOutreach, Scope::AnyUnit),
+            "outreach-edit" => (Permission::EditOutreach, Scope::AnyUnit),
+            "interpret" => (Permission::Interpret, Scope::AnyUnit),
             _ => return false,
         };
         u.grants.allows(perm, scope)

@@ -12,6 +12,7 @@ mod m20261203_000008_lending;
 mod m20261207_000009_assistance;
 mod m20261207_000010_reports;
 mod m20261207_000011_coverage;
+mod m20261208_000012_outreach;
 mod m20261208_000013_outcomes;
 
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000009_assistance::Migration),
             Box::new(m20261207_000010_reports::Migration),
             Box::new(m20261207_000011_coverage::Migration),
+            Box::new(m20261208_000012_outreach::Migration),
             Box::new(m20261208_000013_outcomes::Migration),
         ]
     }

@@ -198,3 +198,40 @@ pub async fn calendar(
     };
     Ok(state.store.calendar(ctx.user.org_id, units.as_deref(), worker, from, to).await?)
 }
+
+/// The staff recorded present at a session.
+pub async fn staff(state: &AppState, ctx: &Ctx, id: SessionId) -> AppResult<Vec<shegong_domain::activities::StaffPresent>> {
+    load_session(state, ctx, id, Permission::ViewActivities).await?;
+    Ok(state.store.staff_attendance(ctx.user.org_id, id).await?)
+}
+
+/// Records which staff accounts were present (a staff training session such as a
+/// cultural-competence workshop): every one must be an active account of the agency.
+pub async fn set_staff(
+    state: &AppState,
+    ctx: &Ctx,
+    id: SessionId,
+    input: &shegong_domain::activities::StaffAttendanceInput,
+) -> AppResult<Vec<shegong_domain::activities::StaffPresent>> {
+    load_session(state, ctx, id, Permission::RecordAttendance).await?;
+    for u in &input.present {
+        if !state.store.get_user(ctx.user.org_id, *u).await.is_ok_and(|u| u.active) {
+            return Err(DomainError::invalid("present", "unknown-user").into());
+        }
+    }
+    Ok(state.store.set_staff_attendance(&ctx.actor(), id, &input.present).await?)
+}
+
+/// Staff who may be ticked present at a session of `unit`: active accounts with a role in the
+/// unit or agency-wide, funders excepted.
+pub async fn staff_choices(state: &AppState, ctx: &Ctx, unit: UnitId) -> AppResult<Vec<(UserId, String)>> {
+    use shegong_domain::accounts::Role;
+    Ok(state
+        .store
+        .list_users(ctx.user.org_id)
+        .await?
+        .into_iter()
+        .filter(|u| u.active && u.grants.0.iter().any(|g| g.role != Role::FunderViewer && g.unit_id.is_none_or(|x| x == unit)))
+        .map(|u| (u.id, u.display_name))
+        .collect())
+}

@@ -16,6 +16,7 @@ pub mod clients;
 pub mod coverage;
 pub mod lending;
 pub mod outcomes;
+pub mod outreach;
 pub mod reports;
 pub mod volunteers;
 
@@ -187,14 +188,15 @@ pub struct DemoSummary {
     pub requests: u64,
     pub cells: u64,
     pub scores: u64,
+    pub contacted: u64,
 }
 
 impl std::fmt::Display for DemoSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} synthetic clients, {} cases, {} activities, {} volunteers, {} toys, {} assistance requests, {} population grid cells and {} scale answers",
-            self.clients, self.cases, self.activities, self.volunteers, self.toys, self.requests, self.cells, self.scores
+            "{} synthetic clients, {} cases, {} activities, {} volunteers, {} toys, {} assistance requests, {} population grid cells, {} scale answers and {} people contacted in outreach",
+            self.clients, self.cases, self.activities, self.volunteers, self.toys, self.requests, self.cells, self.scores, self.contacted
         )
     }
 }
@@ -214,6 +216,7 @@ pub async fn seed_full(store: &dyn Storage, today: chrono::NaiveDate) -> AppResu
     s.requests = assistance::seed_demo_assistance(store, today).await?;
     s.cells = coverage::seed_demo_coverage(store).await?;
     s.scores = outcomes::seed_demo_outcomes(store, 2026, today).await?;
+    s.contacted = outreach::seed_demo_outreach(store, today).await?;
     Ok(Some(s))
 }
 

@@ -476,9 +476,15 @@ struct SessionPage {
     sexes: &'static [Sex],
     age_bands: &'static [AgeBand],
     can_record: bool,
+    /// Staff recorded present, and the accounts that may be ticked.
+    staff: Vec<shegong_domain::activities::StaffPresent>,
+    staff_choices: Vec<(UserId, String)>,
 }
 
 impl SessionPage {
+    fn staff_on(&self, id: &UserId) -> bool {
+        self.staff.iter().any(|s| s.user_id == *id)
+    }
     fn title(&self) -> String {
         self.activity.title(self.page.locale).to_string()
     }
@@ -508,10 +514,14 @@ async fn session_view(
     let (session, activity) = svc::load_session(state, ctx, id, Permission::ViewActivities).await?;
     let page = Page::new(state, rc, &format!("/sessions/{id}")).await;
     let invalid = !errors.is_empty();
+    let can_record = ctx.can(Permission::RecordAttendance, Scope::Unit(activity.unit_id));
+    let staff_choices = if can_record { svc::staff_choices(state, ctx, activity.unit_id).await? } else { Vec::new() };
     let p = SessionPage {
         notice: notice(&page, n.as_deref()),
         lines: state.store.attendance(ctx.user.org_id, id).await?,
-        can_record: ctx.can(Permission::RecordAttendance, Scope::Unit(activity.unit_id)),
+        can_record,
+        staff: state.store.staff_attendance(ctx.user.org_id, id).await?,
+        staff_choices,
         session,
         activity,
         errors,
@@ -535,6 +545,27 @@ pub async fn show_session(
     Query(q): Query<SessionQuery>,
 ) -> AppResult<Response> {
     session_view(&state, &rc, &ctx, id, q.notice, Vec::new(), GuestInput::default()).await
+}
+
+/// The staff ticked present (unticked boxes are not sent: the list replaces what was recorded).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StaffForm {
+    staff: Vec<String>,
+}
+
+pub async fn mark_staff(
+    State(state): State<AppState>,
+    rc: RequestCtx,
+    ctx: Ctx,
+    Path(id): Path<SessionId>,
+    HtmlForm(f): HtmlForm<StaffForm>,
+) -> AppResult<Response> {
+    let input = shegong_domain::activities::StaffAttendanceInput { present: f.staff.iter().filter_map(|s| s.parse().ok()).collect() };
+    match svc::set_staff(&state, &ctx, id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/sessions/{id}?notice=saved")).into_response()),
+        Err(e) => session_view(&state, &rc, &ctx, id, None, field_errors(e)?, GuestInput::default()).await,
+    }
 }
 
 /// The checklist as posted: every listed person, the ticked ones, or "all present".

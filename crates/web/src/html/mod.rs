@@ -14,6 +14,7 @@ pub mod hotline;
 pub mod knowledge;
 pub mod lending;
 pub mod outcomes;
+pub mod outreach;
 pub mod reports;
 pub mod units;
 pub mod volunteers;
@@ -70,6 +71,7 @@ pub fn router() -> Router<AppState> {
         .route("/sessions/{id}", get(activities::show_session))
         .route("/sessions/{id}/attendance", post(activities::mark))
         .route("/sessions/{id}/walk-in", post(activities::walk_in))
+        .route("/sessions/{id}/staff", post(activities::mark_staff))
         .route("/sessions/{id}/log", post(activities::save_log))
         .route("/attendance/import", post(activities::import_sheet))
         .merge(clients_import::routes())
@@ -83,6 +85,7 @@ pub fn router() -> Router<AppState> {
         .merge(coverage::routes())
         .merge(outcomes::routes())
         .merge(knowledge::routes())
+        .merge(outreach::routes())
 }
 
 /// A url-encoded form (repeated keys allowed) whose rejections become translated errors.

@@ -180,6 +180,12 @@ pub async fn figures(store: &dyn Storage, org: OrgId, units: Option<&[UnitId]>, 
     f.set(Measure::CashReceived, d.cash_received_cents as f64 / 100.0);
     f.set(Measure::CashSpent, d.cash_spent_cents as f64 / 100.0);
     f.set(Measure::DistributionHouseholds, d.households_reached as f64);
+    let o = shegong_domain::outreach::count_outreach(&store.outreach_facts(org, units, from, to).await?, from, to);
+    f.set(Measure::OutreachContacts, o.contacts as f64);
+    f.set(Measure::InterpretationHours, o.interpretation_hours);
+    f.set(Measure::Escorts, o.escorts_done as f64);
+    f.set(Measure::EthnicMinorityPersonTimes, o.em_person_times as f64);
+    f.set(Measure::EthnicMinorityPersons, o.em_unique_persons as f64);
     Ok(f)
 }
 

@@ -190,6 +190,31 @@ pub async fn mark(
     Ok(Json(svc::mark(&state, &ctx, id, &input).await?))
 }
 
+/// The staff accounts recorded present at a session.
+#[utoipa::path(get, path = "/api/v1/sessions/{id}/staff", tag = "activities", params(("id" = SessionId, Path)),
+    responses((status = 200, body = Vec<shegong_domain::activities::StaffPresent>)))]
+pub async fn session_staff(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<SessionId>,
+) -> AppResult<Json<Vec<shegong_domain::activities::StaffPresent>>> {
+    Ok(Json(svc::staff(&state, &ctx, id).await?))
+}
+
+/// Records the staff present at a session (staff training such as a cultural-competence
+/// workshop): the whole list, replacing what was recorded; kept apart from participants' counts.
+#[utoipa::path(put, path = "/api/v1/sessions/{id}/staff", tag = "activities", params(("id" = SessionId, Path)),
+    request_body = shegong_domain::activities::StaffAttendanceInput,
+    responses((status = 200, body = Vec<shegong_domain::activities::StaffPresent>), (status = 422)))]
+pub async fn set_session_staff(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<SessionId>,
+    ApiJson(input): ApiJson<shegong_domain::activities::StaffAttendanceInput>,
+) -> AppResult<Json<Vec<shegong_domain::activities::StaffPresent>>> {
+    Ok(Json(svc::set_staff(&state, &ctx, id, &input).await?))
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct WalkIn {
     pub person_no: i64,

@@ -15,6 +15,7 @@ pub mod hotline;
 pub mod knowledge;
 pub mod lending;
 pub mod outcomes;
+pub mod outreach;
 pub mod reports;
 pub mod units;
 pub mod volunteers;
@@ -36,7 +37,7 @@ use utoipa_axum::routes;
     info(title = "shegong API", description = "Case, service and statistics platform for community social-work agencies."),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
-    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "cases"), (name = "activities"), (name = "hotline"), (name = "volunteers"), (name = "lending"), (name = "assistance"), (name = "donations"), (name = "reports"), (name = "coverage"), (name = "outcomes"), (name = "knowledge"), (name = "audit"))
+    tags((name = "accounts"), (name = "units"), (name = "clients"), (name = "cases"), (name = "activities"), (name = "hotline"), (name = "volunteers"), (name = "lending"), (name = "assistance"), (name = "donations"), (name = "reports"), (name = "coverage"), (name = "outcomes"), (name = "knowledge"), (name = "outreach"), (name = "audit"))
 )]
 struct ApiDoc;
 
@@ -111,6 +112,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(activities::evaluate))
         .routes(routes!(activities::attendance, activities::mark))
         .routes(routes!(activities::walk_in))
+        .routes(routes!(activities::session_staff, activities::set_session_staff))
         .routes(routes!(activities::save_log))
         .routes(routes!(hotline::list_calls, hotline::log_call))
         .routes(routes!(hotline::get_call))
@@ -163,7 +165,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(donations::router())
         .merge(coverage::router())
         .merge(outcomes::router())
-        .merge(knowledge::router());
+        .merge(knowledge::router())
+        .merge(outreach::router());
     let doc = merge_flattened(r.get_openapi());
     r.route("/api/v1/openapi.json", axum::routing::get(move || async move { Json(doc) }))
 }
