@@ -397,3 +397,63 @@ async fn import_is_checked_then_all_or_nothing_then_idempotent_and_export_is_aud
     let vol = app.signed_in(Role::SocialWorker).await;
     assert_eq!(vol.get("/api/v1/clients/export?format=csv").await.status(), 403, "exports need the manage right");
 }
+
+/// The person's own export holds what every capability keeps about them (cases with their
+/// notes, hotline calls, assistance, interpretation) and nothing about another person with
+/// records of the same kinds in the same unit.
+#[db_test]
+async fn data_access_export_holds_the_persons_records_in_every_capability_and_nobody_elses(app: TestApp) {
+    let unit = app.seeded.unit_a.id;
+    let sw = app.signed_in(Role::SocialWorker).await;
+    let hotline = app.signed_in(Role::HotlineOperator).await;
+    let mut marks: Vec<Vec<String>> = Vec::new();
+    let mut ids = Vec::new();
+    for (zh, en, phone) in [("歐陽美華", "Au Yeung Mei Wah", "91112222"), ("司徒志強", "Szeto Chi Keung", "93334444")] {
+        let body = json!({"unit_id": unit.to_string(), "name_zh": zh, "name_en": en, "sex": "female",
+                          "date_of_birth": "1950-02-03", "phones": [phone], "district": "深水埗"});
+        let id = register(&sw, &body).await["id"].as_str().unwrap().to_string();
+        let intake = json!({"unit_id": unit.to_string(), "client_id": id, "source": "walk_in", "case_type": "in_depth",
+                            "risk": "medium", "problems": ["employment"], "intake_summary": format!("Intake of {en}.")});
+        let r = sw.json(Method::POST, "/api/v1/cases", &intake).await;
+        assert_eq!(r.status(), 201);
+        let case: Value = r.json().await.unwrap();
+        let case_id = case["id"].as_str().unwrap();
+        let note = json!({"contact_type": "phone", "body": format!("Spoke with {en} about work.")});
+        assert_eq!(sw.json(Method::POST, &format!("/api/v1/cases/{case_id}/notes"), &note).await.status(), 201);
+        let call = json!({"unit_id": unit.to_string(), "caller_phone": phone, "client_id": id, "call_type": "counselling",
+                          "topics": ["anxiety"], "duration_minutes": 10, "note": format!("{en} called."), "risk": "low", "outcome": "resolved"});
+        let r = hotline.json(Method::POST, "/api/v1/hotline/calls", &call).await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        let call_id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+        let help = json!({"unit_id": unit.to_string(), "client_id": id, "need": "food", "urgency": "urgent", "consent": true,
+                          "source": "walk_in", "requested_by": "本人"});
+        let r = sw.json(Method::POST, "/api/v1/assistance/requests", &help).await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        let request_id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+        let interp = json!({"unit_id": unit.to_string(), "client_id": id, "mode": "phone", "needed_on": "2026-03-03", "language": "ur",
+                            "appointment": format!("Clinic visit of {en}")});
+        let r = sw.json(Method::POST, "/api/v1/outreach/interpretations", &interp).await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        let interp_id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+        marks.push(vec![
+            en.to_string(),
+            case["case_no"].as_str().unwrap().to_string(),
+            format!("Spoke with {en} about work."),
+            call_id,
+            request_id,
+            interp_id,
+        ]);
+        ids.push(id);
+    }
+    let sup = app.signed_in(Role::Supervisor).await;
+    let export = sup.get(&format!("/api/v1/clients/{}/data-export", ids[0])).await.text().await.unwrap();
+    let v: Value = serde_json::from_str(&export).unwrap();
+    assert_eq!(v["cases"].as_array().map(Vec::len), Some(1));
+    assert_eq!(v["cases"][0]["notes"].as_array().map(Vec::len), Some(1));
+    for (i, m) in marks[0].iter().enumerate() {
+        assert!(export.contains(m.as_str()), "the export holds the person's own {i}: {m}");
+    }
+    for m in &marks[1] {
+        assert!(!export.contains(m.as_str()), "the export holds nothing of another person: {m}");
+    }
+}

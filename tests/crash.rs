@@ -81,10 +81,11 @@ async fn start(url: &str, dir: &Path) -> Server {
         .stderr(Stdio::null())
         .spawn()
         .expect("the shegong binary starts");
-    let base = format!("http://127.0.0.1:{port}");
+    // Owned at once, so that a panic below still kills and reaps it.
+    let server = Server { child, base: format!("http://127.0.0.1:{port}") };
     for _ in 0..600 {
-        if reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success()) {
-            return Server { child, base };
+        if reqwest::get(format!("{}/healthz", server.base)).await.is_ok_and(|r| r.status().is_success()) {
+            return server;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -934,6 +934,9 @@ pub struct RequestQuery<'a> {
     pub assignee: Option<UserId>,
     /// Only requests not yet delivered or failed.
     pub open_only: bool,
+    /// Only requests for this person, or for this household (either matches when both are set).
+    pub client: Option<ClientId>,
+    pub household: Option<crate::ids::HouseholdId>,
     pub limit: u64,
 }
 

@@ -307,6 +307,16 @@ impl AssistanceRepo for Store {
         if q.open_only {
             s = s.filter(request::Column::Status.is_in(["pending", "assigned", "on_the_way"]));
         }
+        if q.client.is_some() || q.household.is_some() {
+            let mut whose = sea_orm::Condition::any();
+            if let Some(c) = q.client {
+                whose = whose.add(request::Column::ClientId.eq(c.0));
+            }
+            if let Some(h) = q.household {
+                whose = whose.add(request::Column::HouseholdId.eq(h.0));
+            }
+            s = s.filter(whose);
+        }
         let rows = s.order_by_desc(request::Column::RequestedAt).limit(q.limit).all(&self.db).await.map_err(db_err)?;
         named(&self.db, org, rows).await
     }

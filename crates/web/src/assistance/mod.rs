@@ -132,7 +132,7 @@ pub async fn requests(state: &AppState, ctx: &Ctx, p: &RequestParams) -> AppResu
         }
         None => units_for(ctx, Permission::ViewAssistance),
     };
-    let q = RequestQuery { units: units.as_deref(), assignee: None, open_only: p.open, limit: LIST_LIMIT };
+    let q = RequestQuery { units: units.as_deref(), assignee: None, open_only: p.open, limit: LIST_LIMIT, ..Default::default() };
     Ok(state.store.list_requests(ctx.user.org_id, &q).await?)
 }
 
@@ -156,7 +156,7 @@ pub struct Delivery {
 pub async fn mine(state: &AppState, ctx: &Ctx) -> AppResult<Vec<Delivery>> {
     ctx.require(Permission::DeliverAssistance, Scope::AnyUnit)?;
     let org = ctx.user.org_id;
-    let q = RequestQuery { units: None, assignee: Some(ctx.user.id), open_only: false, limit: LIST_LIMIT };
+    let q = RequestQuery { units: None, assignee: Some(ctx.user.id), open_only: false, limit: LIST_LIMIT, ..Default::default() };
     let mut list = state.store.list_requests(org, &q).await?;
     list.retain(|r| ctx.can(Permission::DeliverAssistance, Scope::Unit(r.unit_id)));
     list.sort_by_key(|r| !r.open());

@@ -242,8 +242,39 @@ pub struct SubjectAccessExport {
     pub toy_library: Option<crate::lending::LendingExport>,
     /// Outcome scales the person answered, with their answers and scores.
     pub outcomes: Vec<shegong_domain::outcomes::Administration>,
+    /// The person's cases, each with its notes.
+    pub cases: Vec<CaseExport>,
+    /// Hotline calls linked to the person.
+    pub calls: Vec<shegong_domain::hotline::Call>,
+    /// Assistance requests for the person or their household.
+    pub assistance: Vec<shegong_domain::assistance::AssistanceRequest>,
+    /// Interpretation requests, medical escorts and home visits for the person.
+    pub interpretations: Vec<shegong_domain::outreach::Interpretation>,
+    pub escorts: Vec<shegong_domain::outreach::Escort>,
+    pub visits: Vec<shegong_domain::outreach::Visit>,
     /// Who created, changed, viewed or exported the record, and when.
     pub access_log: Vec<AuditEntry>,
+}
+
+/// One case of a subject-access export, with everything written in it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CaseExport {
+    pub case: shegong_domain::cases::Case,
+    pub notes: Vec<shegong_domain::cases::Note>,
+}
+
+/// The person's cases in every unit (an access request is the agency's duty, not the unit's).
+async fn cases_of(state: &AppState, org: shegong_domain::ids::OrgId, id: ClientId) -> AppResult<Vec<CaseExport>> {
+    let filter = shegong_domain::cases::CaseFilter { client_id: Some(id), ..Default::default() };
+    let scope = shegong_domain::cases::CaseScope { units: None, sensitive: true };
+    let today = today(state, org).await?;
+    let page = state.store.list_cases(org, scope, &filter, today, 0, 10_000).await?;
+    let mut out = Vec::with_capacity(page.cases.len());
+    for case in page.cases {
+        let notes = state.store.notes(org, case.id).await?;
+        out.push(CaseExport { case, notes });
+    }
+    Ok(out)
 }
 
 pub async fn subject_access(state: &AppState, ctx: &Ctx, id: ClientId) -> AppResult<SubjectAccessExport> {
@@ -256,6 +287,8 @@ pub async fn subject_access(state: &AppState, ctx: &Ctx, id: ClientId) -> AppRes
         .append(&ctx.actor(), AuditEvent::new(Action::Export, "client", id).detail(serde_json::json!({"kind": "subject_access"})))
         .await?;
     let household = state.store.household_of(org, id).await?;
+    let household_id = household.as_ref().map(|h| h.id);
+    let outreach = shegong_domain::ports::OutreachQuery { client: Some(id), limit: 100_000, ..Default::default() };
     Ok(SubjectAccessExport {
         generated_at: state.clock.now(),
         consents: state.store.consents(org, id).await?,
@@ -268,6 +301,21 @@ pub async fn subject_access(state: &AppState, ctx: &Ctx, id: ClientId) -> AppRes
             .store
             .administrations(org, &shegong_domain::ports::AdministrationQuery { client: Some(id), ..Default::default() })
             .await?,
+        cases: cases_of(state, org, id).await?,
+        calls: state
+            .store
+            .list_calls(org, &shegong_domain::ports::CallQuery { client: Some(id), limit: 100_000, ..Default::default() })
+            .await?,
+        assistance: state
+            .store
+            .list_requests(
+                org,
+                &shegong_domain::ports::RequestQuery { client: Some(id), household: household_id, limit: 100_000, ..Default::default() },
+            )
+            .await?,
+        interpretations: state.store.list_interpretations(org, &outreach).await?,
+        escorts: state.store.list_escorts(org, &outreach).await?,
+        visits: state.store.list_visits(org, &outreach).await?,
         client: c,
     })
 }
