@@ -215,3 +215,54 @@ async fn schemathesis_finds_no_server_error_and_no_response_outside_the_document
     println!("{summary}");
     assert!(out.status.success(), "schemathesis found problems:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Two schemas of one name in the OpenAPI document silently become one (the derive names a
+/// schema after its type), so one of them is then described wrongly. Every type with a schema,
+/// derived or written by `code_enum!`, must have a name of its own (`#[schema(as = …)]`
+/// renames one).
+#[test]
+fn every_schema_has_a_name_of_its_own() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut names: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+    let mut stack = vec![root.join("crates/domain/src"), root.join("crates/web/src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, line) in lines.iter().enumerate() {
+                let t = line.trim();
+                let derived = t.starts_with("#[derive(") && t.contains("ToSchema");
+                let by_macro = t.starts_with("code_enum!(");
+                if !derived && !by_macro {
+                    continue;
+                }
+                let mut renamed = None;
+                for next in lines.iter().skip(i).take(12) {
+                    let n = next.trim();
+                    if let Some(rest) = n.strip_prefix("#[schema(as = ") {
+                        renamed = rest.split(')').next().map(str::to_string);
+                    }
+                    let decl = n.strip_prefix("pub struct ").or_else(|| n.strip_prefix("pub enum "));
+                    let macro_name = by_macro.then(|| n.trim_start_matches("code_enum!(")).filter(|r| r.starts_with(char::is_uppercase));
+                    if let Some(rest) = decl.or(macro_name) {
+                        let name = rest.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or_default().to_string();
+                        let at = format!("{}:{}", path.strip_prefix(&root).unwrap_or(&path).display(), i + 1);
+                        names.entry(renamed.unwrap_or(name)).or_default().push(at);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    assert!(names.len() > 300, "the scan finds the schemas: {}", names.len());
+    let twice: Vec<String> = names.iter().filter(|(_, at)| at.len() > 1).map(|(n, at)| format!("{n}: {}", at.join(", "))).collect();
+    assert!(twice.is_empty(), "schemas sharing a name:\n{}", twice.join("\n"));
+}

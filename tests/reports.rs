@@ -314,3 +314,37 @@ async fn targets_show_achievement_and_pace(app: TestApp) {
     let (_, dash) = sup.page("/reports/dashboard").await;
     assert!(dash.contains("id=\"chart-people\"") && dash.contains("<svg") && dash.contains("Programmes and activities held"), "{dash}");
 }
+
+/// Anonymising people at the end of retention changes no figure of a past year's report: the
+/// counts are of records and rollups, never of names.
+#[db_test]
+async fn anonymising_closed_records_leaves_the_report_unchanged(db: shegong_testkit::TestDb) {
+    let app = TestApp::spawn_demo(db).await;
+    let admin = Client::new(&app.base);
+    assert_eq!(admin.login("admin", shegong_web::demo::DEMO_PASSWORD).await.status(), 303);
+    let report = "/api/v1/reports/outputs?from=2025-01-01&to=2026-12-31";
+    let before = ok(admin.get(report).await, 200).await;
+    let list = ok(admin.get("/api/v1/clients?limit=60").await, 200).await;
+    let mut closed = 0;
+    for c in list["clients"].as_array().unwrap() {
+        let url = format!("/api/v1/clients/{}/close", c["id"].as_str().unwrap());
+        if admin.json(Method::POST, &url, &json!({"version": c["version"]})).await.status() == 200 {
+            closed += 1;
+        }
+    }
+    assert!(closed >= 20, "demo clients close: {closed}");
+    app.db.clock.advance(chrono::Duration::days(365 * 8));
+    let admin = Client::new(&app.base);
+    assert_eq!(admin.login("admin", shegong_web::demo::DEMO_PASSWORD).await.status(), 303);
+    let done = ok(admin.json(Method::POST, "/api/v1/clients/anonymise", &json!({"years": 7})).await, 200).await;
+    assert_eq!(done["anonymised"].as_array().map(Vec::len), Some(closed));
+    let after = ok(admin.get(report).await, 200).await;
+    let figures = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(o) = v.as_object_mut() {
+            o.remove("generated_at");
+        }
+        v
+    };
+    assert_eq!(figures(&before), figures(&after), "the report of 2025–2026 is the same after anonymisation");
+}

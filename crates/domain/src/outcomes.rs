@@ -78,6 +78,7 @@ pub struct ResponseOption {
 /// `max_inclusive` is false) that are above the previous band.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ScaleBand)]
 pub struct Band {
     pub code: String,
     pub max: f64,
@@ -226,6 +227,9 @@ impl Scale {
     }
 }
 
+/// The largest value a response option may carry (scores stay far from overflow).
+const OPTION_LIMIT: i32 = 1000;
+
 /// Checks a scale an agency loads: code, names, at least one item and two options, a known
 /// rule, bands in ascending order, subscale items that exist, norms in range.
 pub fn validate_scale(s: &Scale) -> Result<Scale> {
@@ -249,7 +253,12 @@ pub fn validate_scale(s: &Scale) -> Result<Scale> {
     if s.options.len() < 2 || values.len() != s.options.len() {
         v.push(FieldError::new("options", "options-distinct"));
     }
-    if !(s.multiplier.is_finite() && s.multiplier > 0.0) {
+    for (i, o) in s.options.iter().enumerate() {
+        if !(-OPTION_LIMIT..=OPTION_LIMIT).contains(&o.value) {
+            v.push(FieldError::new(format!("options[{i}].value"), "out-of-range").with("min", -OPTION_LIMIT).with("max", OPTION_LIMIT));
+        }
+    }
+    if !(s.multiplier.is_finite() && s.multiplier > 0.0 && s.multiplier <= 1000.0) {
         v.push(FieldError::new("multiplier", "out-of-range").with("min", 0).with("max", 1000));
     }
     let mut last = f64::NEG_INFINITY;
@@ -1162,5 +1171,48 @@ mod tests {
         let ok = AdministrationInput { time_point: "pre".into(), administered_on: None, answers: vec![4, 2, 4, 2, 4, 2], ..i };
         let f = ok.validate(Some(&s), today).ok();
         assert_eq!(f.map(|f| (f.scored.score, f.mode, f.administered_on)), Some((4.0, Mode::Paper, today)));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        /// Any definition an agency sends is refused with field errors or accepted; an accepted
+        /// one scores every valid set of answers within its own range, never panicking.
+        #[test]
+        fn loaded_scale_definitions_never_panic(
+            n_items in 0usize..10,
+            values in proptest::collection::vec(proptest::prelude::any::<i32>(), 0..6),
+            reversed in proptest::collection::vec(proptest::prelude::any::<bool>(), 10),
+            mean in proptest::prelude::any::<bool>(),
+            multiplier in proptest::prelude::any::<f64>(),
+            sub in proptest::collection::vec(0usize..12, 0..4),
+            picks in proptest::collection::vec(0usize..6, 10),
+        ) {
+            let mut s = builtin_scales().into_iter().next().expect("a shipped scale");
+            s.code = "agency_scale".into();
+            s.items = (0..n_items).map(|i| item(&format!("Item {i}"), "項目", "项目", reversed[i])).collect();
+            s.options = values.iter().map(|v| opt(*v, "x", "x", "x")).collect();
+            s.method = if mean { Method::Mean } else { Method::Sum };
+            s.multiplier = multiplier;
+            s.bands = Vec::new();
+            s.subscales = if sub.is_empty() {
+                Vec::new()
+            } else {
+                vec![Subscale { code: "part".into(), name: t("Part", "部分", "部分"), items: sub }]
+            };
+            if let Ok(ok) = validate_scale(&s) {
+                let answers: Vec<i32> = (0..n_items).map(|i| ok.options[picks[i] % ok.options.len()].value).collect();
+                let scored = ok.score(&answers).expect("valid answers score");
+                let (lo, hi) = ok.score_range();
+                proptest::prop_assert!(scored.score >= lo - 0.01 && scored.score <= hi + 0.01, "{} not in {lo}..{hi}", scored.score);
+            }
+        }
+
+        #[test]
+        fn arbitrary_json_scale_definitions_never_panic(text in "[{}\\[\\]\":,a-z0-9 .-]{0,300}") {
+            if let Ok(s) = serde_json::from_str::<Scale>(&text) {
+                let _ = validate_scale(&s);
+            }
+        }
     }
 }

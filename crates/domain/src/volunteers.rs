@@ -516,6 +516,7 @@ impl TrainingInput {
 
 /// A peer supporter's stage on the pathway, from a date.
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = PeerStageEntry)]
 pub struct Stage {
     pub id: StageId,
     pub volunteer_id: VolunteerId,
