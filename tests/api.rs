@@ -197,8 +197,13 @@ async fn schemathesis_finds_no_server_error_and_no_response_outside_the_document
     let secret = token["secret"].as_str().expect("a new token's secret").to_string();
     let schema = format!("{}/api/v1/openapi.json", app.base);
     let examples = std::env::var("SHEGONG_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "10".into());
+    // Schemathesis keeps a cache of past failures in its working folder: a scratch one.
+    let scratch = std::env::temp_dir().join(format!("shegong-schemathesis-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let work = scratch.clone();
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(st)
+            .current_dir(&work)
             .args(["run", &schema, "--header", &format!("Authorization: Bearer {secret}")])
             .args(["--checks", "not_a_server_error,response_schema_conformance"])
             .args(["--phases", "examples,coverage,fuzzing", "--max-examples", &examples, "--seed", "2026"])
@@ -210,6 +215,7 @@ async fn schemathesis_finds_no_server_error_and_no_response_outside_the_document
     })
     .await
     .unwrap();
+    let _ = std::fs::remove_dir_all(&scratch);
     let text = String::from_utf8_lossy(&out.stdout);
     let summary = text.rsplit("SUMMARY").next().unwrap_or_default();
     println!("{summary}");
