@@ -13,25 +13,8 @@ use shegong_domain::donations::{DistributionFields, LineFields};
 use shegong_domain::hotline::ScheduleInput;
 use shegong_domain::ids::{DonationItemId, HouseholdId, UnitId};
 use shegong_domain::ports::{DonationsRepo, HotlineRepo};
-use shegong_testkit::{db_test, Client, TestApp};
+use shegong_testkit::{db_test, ok, refused, Client, TestApp};
 use std::sync::Arc;
-
-async fn ok(r: reqwest::Response, status: u16) -> Value {
-    let code = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(code, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-async fn refused(r: reqwest::Response) -> Vec<(String, String)> {
-    let body = ok(r, 422).await;
-    body["error"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["field"].as_str().unwrap().into(), f["code"].as_str().unwrap().into()))
-        .collect()
-}
 
 /// A household of `size` people in `unit`; returns (household id, head's client id).
 async fn household(c: &Client, unit: impl std::fmt::Display, name: &str, phone: &str, size: usize) -> (String, String) {

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use shegong_domain::accounts::{Actor, Role};
 use shegong_domain::cases::CaseInput;
 use shegong_domain::ports::{CasesRepo, ClientsRepo};
-use shegong_testkit::{db_test, Client, TestApp};
+use shegong_testkit::{db_test, ok, refused, Client, TestApp};
 
 async fn register_client(c: &Client, unit: impl std::fmt::Display, zh: &str, phone: &str, categories: &[&str]) -> String {
     let body = json!({"unit_id": unit.to_string(), "name_zh": zh, "sex": "female", "date_of_birth": "1950-01-01",
@@ -22,24 +22,6 @@ async fn register_client(c: &Client, unit: impl std::fmt::Display, zh: &str, pho
 fn intake(unit: impl std::fmt::Display, client: &str, problems: &[&str]) -> Value {
     json!({"unit_id": unit.to_string(), "client_id": client, "source": "walk_in", "case_type": "in_depth", "risk": "medium",
            "problems": problems, "intake_summary": "Arguments at home since the son lost his job."})
-}
-
-async fn ok(r: reqwest::Response, status: u16) -> Value {
-    let code = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(code, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-/// The field error codes of a 422 answer.
-async fn refused(r: reqwest::Response) -> Vec<(String, String)> {
-    let body = ok(r, 422).await;
-    body["error"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["field"].as_str().unwrap().into(), f["code"].as_str().unwrap().into()))
-        .collect()
 }
 
 async fn open_case(c: &Client, unit: impl std::fmt::Display, client: &str, problems: &[&str]) -> Value {

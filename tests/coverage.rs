@@ -9,24 +9,7 @@ use serde_json::{json, Value};
 use shegong_domain::accounts::{Actor, Role};
 use shegong_domain::coverage::WalkGraph;
 use shegong_domain::ports::{AuditRepo, CoverageRepo};
-use shegong_testkit::{db_test, TestApp};
-
-async fn ok(r: reqwest::Response, status: u16) -> Value {
-    let code = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(code, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-async fn refused(r: reqwest::Response) -> Vec<(String, String)> {
-    let body = ok(r, 422).await;
-    body["error"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["field"].as_str().unwrap().into(), f["code"].as_str().unwrap().into()))
-        .collect()
-}
+use shegong_testkit::{db_test, ok, refused, TestApp};
 
 /// A place `m` metres east (and `n` metres north) of the service point at (22.30, 114.17).
 fn at(m: f64, n: f64) -> (f64, f64) {

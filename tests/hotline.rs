@@ -12,25 +12,8 @@ use shegong_domain::clock::Clock;
 use shegong_domain::hotline::{default_topics, CallInput};
 use shegong_domain::ids::{CaseId, CheckInScheduleId, OrgId, UserId};
 use shegong_domain::ports::{AccountsRepo, AuditRepo, CallQuery, CasesRepo, HotlineRepo};
-use shegong_testkit::{db_test, Client, TestApp, PASSWORD};
+use shegong_testkit::{db_test, ok, refused, Client, TestApp, PASSWORD};
 use std::sync::Arc;
-
-async fn ok(r: reqwest::Response, status: u16) -> Value {
-    let code = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(code, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-async fn refused(r: reqwest::Response) -> Vec<(String, String)> {
-    let body = ok(r, 422).await;
-    body["error"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["field"].as_str().unwrap().into(), f["code"].as_str().unwrap().into()))
-        .collect()
-}
 
 async fn register(c: &Client, unit: impl std::fmt::Display, zh: &str, phone: &str) -> String {
     let body = json!({"unit_id": unit.to_string(), "name_zh": zh, "sex": "female", "date_of_birth": "1948-05-01", "phones": [phone]});

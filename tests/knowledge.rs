@@ -7,14 +7,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 use shegong_domain::accounts::Role;
-use shegong_testkit::{db_test, Client, TestApp};
-
-async fn ok(r: reqwest::Response, status: u16) -> Value {
-    let code = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(code, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
+use shegong_testkit::{db_test, ok, Client, TestApp};
 
 async fn person(c: &Client, unit: impl std::fmt::Display, name: &str, phone: &str, categories: &[&str]) -> String {
     let body = json!({"unit_id": unit.to_string(), "name_zh": name, "sex": "female", "date_of_birth": "1960-01-01",

@@ -14,25 +14,8 @@ use shegong_domain::activities::{ActivityInput, AttendanceInput, SessionInput};
 use shegong_domain::ids::MemberId;
 use shegong_domain::lending::{balance, Reward};
 use shegong_domain::ports::{ActivitiesRepo, AuditRepo, ClientsRepo, LendingRepo};
-use shegong_testkit::{db_test, Client, TestApp, PASSWORD};
+use shegong_testkit::{db_test, ok, refused, Client, TestApp, PASSWORD};
 use std::sync::Arc;
-
-async fn ok(r: reqwest::Response, status: u16) -> Value {
-    let code = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(code, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-async fn refused(r: reqwest::Response) -> Vec<(String, String)> {
-    let body = ok(r, 422).await;
-    body["error"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["field"].as_str().unwrap().into(), f["code"].as_str().unwrap().into()))
-        .collect()
-}
 
 /// A household of one (its head), registered in `unit`, with home coordinates when given.
 async fn household(c: &Client, unit: impl std::fmt::Display, name: &str, phone: &str, home: Option<(&str, &str)>) -> String {

@@ -7,24 +7,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 use shegong_domain::accounts::Role;
-use shegong_testkit::{db_test, Client, TestApp};
-
-async fn ok(r: reqwest::Response, status: u16) -> Value {
-    let code = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(code, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-async fn fields(r: reqwest::Response) -> Vec<(String, String)> {
-    let body = ok(r, 422).await;
-    body["error"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["field"].as_str().unwrap().into(), f["code"].as_str().unwrap().into()))
-        .collect()
-}
+use shegong_testkit::{db_test, ok, refused, Client, TestApp};
 
 async fn person(c: &Client, unit: impl std::fmt::Display, name: &str, phone: &str, categories: &[&str]) -> String {
     let body = json!({"unit_id": unit.to_string(), "name_zh": name, "sex": "female", "date_of_birth": "1960-01-01",
@@ -72,13 +55,13 @@ async fn brs_before_and_after_gives_a_reliable_change_and_programme_outcomes_by_
     // Bad answers and a date in the future are refused with field errors, nothing recorded.
     let bad = json!({"client_id": clients[0], "scale": "brs", "time_point": "mid", "answers": [1, 2, 9]});
     assert_eq!(
-        fields(sw.json(Method::POST, "/api/v1/outcomes/administrations", &bad).await).await,
+        refused(sw.json(Method::POST, "/api/v1/outcomes/administrations", &bad).await).await,
         [("answers".to_string(), "answer-count".to_string()), ("answers[2]".into(), "invalid-choice".into())]
     );
     let future =
         json!({"client_id": clients[0], "scale": "who5", "time_point": "mid", "administered_on": "2026-03-09", "answers": [1, 2, 3, 4, 5]});
     assert_eq!(
-        fields(sw.json(Method::POST, "/api/v1/outcomes/administrations", &future).await).await,
+        refused(sw.json(Method::POST, "/api/v1/outcomes/administrations", &future).await).await,
         [("administered_on".to_string(), "in-future".to_string())]
     );
 
@@ -157,7 +140,7 @@ async fn an_agency_loads_a_licensed_scale_as_data(app: TestApp) {
     scale["code"] = json!("brs");
     scale["builtin"] = json!(false);
     assert_eq!(
-        fields(admin.json(Method::POST, "/api/v1/outcomes/scales", &scale).await).await,
+        refused(admin.json(Method::POST, "/api/v1/outcomes/scales", &scale).await).await,
         [("code".to_string(), "duplicate".to_string())]
     );
     scale["code"] = json!("carer_burden");

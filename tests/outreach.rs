@@ -9,24 +9,7 @@ use chrono::Duration;
 use reqwest::Method;
 use serde_json::{json, Value};
 use shegong_domain::accounts::Role;
-use shegong_testkit::{db_test, Client, TestApp};
-
-async fn ok(r: reqwest::Response, status: u16) -> Value {
-    let code = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(code, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-async fn refused(r: reqwest::Response) -> Vec<(String, String)> {
-    let body = ok(r, 422).await;
-    body["error"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["field"].as_str().unwrap().into(), f["code"].as_str().unwrap().into()))
-        .collect()
-}
+use shegong_testkit::{db_test, ok, refused, Client, TestApp};
 
 /// A client who prefers `language` (a client language code such as `urdu`), in the
 /// ethnic-minority category; returns the id.

@@ -7,25 +7,8 @@ use calamine::{Data, Reader, Xlsx};
 use reqwest::Method;
 use serde_json::{json, Value};
 use shegong_domain::accounts::Role;
-use shegong_testkit::{db_test, Client, TestApp};
+use shegong_testkit::{db_test, ok, refused, Client, TestApp};
 use std::collections::{BTreeMap, BTreeSet};
-
-async fn ok(r: reqwest::Response, status: u16) -> Value {
-    let code = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(code, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-async fn refused(r: reqwest::Response) -> Vec<(String, String)> {
-    let body = ok(r, 422).await;
-    body["error"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["field"].as_str().unwrap().into(), f["code"].as_str().unwrap().into()))
-        .collect()
-}
 
 async fn people(c: &Client, unit: impl std::fmt::Display, n: usize, tag: &str) -> Vec<String> {
     let mut out = Vec::new();

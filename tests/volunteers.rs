@@ -10,15 +10,8 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use shegong_domain::accounts::Role;
 use shegong_domain::ports::AuditRepo;
-use shegong_testkit::{db_test, Client, TestApp, PASSWORD};
+use shegong_testkit::{db_test, ok, Client, TestApp, PASSWORD};
 use std::sync::Arc;
-
-async fn ok(r: reqwest::Response, status: u16) -> Value {
-    let code = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert_eq!(code, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
 
 async fn refused(r: reqwest::Response) -> Vec<(String, String, String)> {
     let body = ok(r, 422).await;

@@ -276,6 +276,25 @@ impl Fixture for TestApp {
     }
 }
 
+/// The JSON body of an answer that must have `status` (the body is shown when it has not).
+pub async fn ok(r: reqwest::Response, status: u16) -> serde_json::Value {
+    let code = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    assert_eq!(code, status, "{text}");
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+}
+
+/// The (field, code) pairs of a 422 answer's field errors.
+pub async fn refused(r: reqwest::Response) -> Vec<(String, String)> {
+    let body = ok(r, 422).await;
+    body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["field"].as_str().unwrap().into(), f["code"].as_str().unwrap().into()))
+        .collect()
+}
+
 /// A browser-like client: keeps cookies, does not follow redirects, echoes CSRF tokens.
 pub struct Client {
     pub http: reqwest::Client,
