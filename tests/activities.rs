@@ -8,14 +8,7 @@ use shegong_domain::accounts::{Actor, Role};
 use shegong_domain::activities::{AttendanceInput, CountGrain, CountRow};
 use shegong_domain::ids::{ActivityId, SessionId};
 use shegong_domain::ports::{ActivitiesRepo, AuditRepo, ClientsRepo};
-use shegong_testkit::{db_test, Client, TestApp};
-
-async fn ok(r: reqwest::Response, status: u16) -> Value {
-    let s = r.status().as_u16();
-    let body = r.text().await.unwrap();
-    assert_eq!(s, status, "{body}");
-    serde_json::from_str(&body).unwrap_or(Value::Null)
-}
+use shegong_testkit::{db_test, ok, Client, TestApp};
 
 async fn clients(c: &Client, unit: impl std::fmt::Display, n: usize, tag: &str) -> Vec<String> {
     let mut out = Vec::new();

@@ -12,7 +12,7 @@ use shegong_domain::activities::CountGrain;
 use shegong_domain::ids::OrgId;
 use shegong_domain::ports::{ActivitiesRepo, AuditRepo, DonationsRepo, UnitsRepo};
 use shegong_store::{Store, StoreOptions};
-use shegong_testkit::{db_test, Backend, Client, TestDb};
+use shegong_testkit::{db_test, ok, Backend, Client, TestDb};
 
 /// The API with a bearer token: plain requests, as an integration would send them.
 struct Api {
@@ -66,12 +66,8 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 async fn start(url: &str, dir: &Path) -> Server {
-    let port = free_port();
+    let port = shegong_testkit::free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_shegong"))
         .args(["serve", "--database-url", url, "--bind", &format!("127.0.0.1:{port}"), "--sqlite-synchronous", "full"])
         .arg("--search-dir")
@@ -120,13 +116,6 @@ async fn wait_for_acks(acked: &std::sync::Mutex<Vec<Write>>, n: usize) {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-}
-
-async fn ok(r: reqwest::Response, status: u16) -> Value {
-    let s = r.status().as_u16();
-    let body = r.text().await.unwrap();
-    assert_eq!(s, status, "{body}");
-    serde_json::from_str(&body).unwrap_or(Value::Null)
 }
 
 async fn plan(c: &Api) -> Plan {

@@ -153,7 +153,7 @@ impl KnowledgeRepo for Store {
         let txn = crate::dialect::write_txn(&self.db).await.map_err(db_err)?;
         incident::Entity::find_by_id((org.0, id.0)).one(&txn).await.map_err(db_err)?.ok_or(DomainError::NotFound)?;
         let mut am = incident_model(f);
-        am.version = Set(version + 1);
+        am.version = Set(version.saturating_add(1));
         let done = incident::Entity::update_many()
             .set(am)
             .filter(incident::Column::OrgId.eq(org.0))
@@ -266,7 +266,7 @@ impl KnowledgeRepo for Store {
         let txn = crate::dialect::write_txn(&self.db).await.map_err(db_err)?;
         solution::Entity::find_by_id((org.0, id.0)).one(&txn).await.map_err(db_err)?.ok_or(DomainError::NotFound)?;
         let mut am = solution_model(f);
-        am.version = Set(version + 1);
+        am.version = Set(version.saturating_add(1));
         am.updated_at = Set(now);
         let done = solution::Entity::update_many()
             .set(am)

@@ -334,7 +334,7 @@ async fn guarded_interpretation(
     if before.version != version {
         return Err(DomainError::Stale);
     }
-    am.version = Set(before.version + 1);
+    am.version = Set(before.version.saturating_add(1));
     let done = interpretation::Entity::update_many()
         .set(am)
         .filter(interpretation::Column::OrgId.eq(before.org_id))
@@ -544,7 +544,7 @@ impl OutreachRepo for Store {
         if stored != version {
             return Err(DomainError::Stale);
         }
-        let next = version + 1;
+        let next = version.saturating_add(1);
         interpreter::Entity::insert(interpreter::ActiveModel {
             org_id: Set(org.0),
             user_id: Set(user.0),
@@ -810,7 +810,7 @@ impl OutreachRepo for Store {
             outcome: Set(f.outcome.clone()),
             next_appointment_on: Set(f.next_appointment_on),
             done_at: Set(Some(now)),
-            version: Set(version + 1),
+            version: Set(version.saturating_add(1)),
             ..Default::default()
         };
         let done = escort::Entity::update_many()
@@ -921,7 +921,7 @@ impl OutreachRepo for Store {
             status: Set(status.as_str().into()),
             outcome: Set(outcome.to_string()),
             done_on: Set(Some(done_on)),
-            version: Set(version + 1),
+            version: Set(version.saturating_add(1)),
             ..Default::default()
         };
         let done = visit::Entity::update_many()

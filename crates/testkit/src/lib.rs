@@ -455,7 +455,8 @@ fn local_http_get(port: u16, path: &str) -> Option<String> {
     (!out.is_empty()).then(|| String::from_utf8_lossy(&out).into_owned())
 }
 
-fn free_port() -> u16 {
+/// A local TCP port that is free now.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 

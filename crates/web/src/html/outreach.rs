@@ -76,6 +76,14 @@ impl Labels {
     fn languages(&self) -> Vec<(&'static str, String)> {
         LANGUAGES.iter().map(|l| (l.code, l.name(self.locale).to_string())).collect()
     }
+    /// The name of the client a form is for, shown with [`Labels::client_language`].
+    fn client_name(&self, client: &Option<Client>) -> String {
+        client.as_ref().map(|c| shegong_domain::clients::display_name(&c.name_zh, &c.name_en)).unwrap_or_default()
+    }
+    /// The preferred language of the client a form is for (every screen that leads to contact).
+    fn client_language(&self, client: &Option<Client>) -> String {
+        client.as_ref().map(|c| self.pref(&svc::preferred(c))).unwrap_or_default()
+    }
 }
 
 async fn units_with(state: &AppState, ctx: &Ctx, perm: Permission) -> AppResult<Vec<ServiceUnit>> {
@@ -412,12 +420,6 @@ impl InterpretationsPage {
     fn modes(&self) -> Vec<(&'static str, String)> {
         InterpretationMode::ALL.iter().map(|m| (m.as_str(), self.mode(m))).collect()
     }
-    fn client_language(&self) -> String {
-        self.client.as_ref().map(|c| self.l.pref(&svc::preferred(c))).unwrap_or_default()
-    }
-    fn client_name(&self) -> String {
-        self.client.as_ref().map(|c| shegong_domain::clients::display_name(&c.name_zh, &c.name_en)).unwrap_or_default()
-    }
 }
 
 async fn interpretations_view(
@@ -699,12 +701,6 @@ impl EscortsPage {
     fn transports(&self) -> Vec<(&'static str, String)> {
         Transport::ALL.iter().map(|t| (t.as_str(), self.transport(t))).collect()
     }
-    fn client_language(&self) -> String {
-        self.client.as_ref().map(|c| self.l.pref(&svc::preferred(c))).unwrap_or_default()
-    }
-    fn client_name(&self) -> String {
-        self.client.as_ref().map(|c| shegong_domain::clients::display_name(&c.name_zh, &c.name_en)).unwrap_or_default()
-    }
     fn planned(&self, e: &Escort) -> bool {
         e.status == EscortStatus::Planned && !self.add_units.is_empty()
     }
@@ -829,12 +825,6 @@ impl VisitsPage {
     }
     fn status(&self, s: &VisitStatus) -> String {
         self.page.t(&format!("outreach-visit-{}", s.as_str()))
-    }
-    fn client_language(&self) -> String {
-        self.client.as_ref().map(|c| self.l.pref(&svc::preferred(c))).unwrap_or_default()
-    }
-    fn client_name(&self) -> String {
-        self.client.as_ref().map(|c| shegong_domain::clients::display_name(&c.name_zh, &c.name_en)).unwrap_or_default()
     }
     fn planned(&self, v: &Visit) -> bool {
         v.status == VisitStatus::Planned && !self.add_units.is_empty()
