@@ -300,7 +300,7 @@ async fn casework_from_intake_to_closure_in_traditional_chinese() {
     // A case note.
     click("#form-note summary").await;
     b.fill("#note-body", "與案主面談，了解家庭衝突情況。").await;
-    click("#form-note button[type=submit]").await;
+    b.submit("#form-note button[type=submit]").await;
     assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "已儲存。");
     assert!(b.text("ol.notes").await.contains("與案主面談"), "the note is listed");
 
@@ -308,7 +308,8 @@ async fn casework_from_intake_to_closure_in_traditional_chinese() {
     click("#form-plan summary").await;
     b.fill("#plan-goal-0", "減少家庭衝突").await;
     b.fill("#plan-interventions-0", "每兩星期家訪及家庭輔導").await;
-    click("#form-plan button[name=submit]").await;
+    // The note's page shows the same notice: read the plan's only once its page has loaded.
+    b.submit("#form-plan button[name=submit]").await;
     assert_eq!(b.wait_for(".notice.ok").await.text().await.unwrap(), "已儲存。");
     let main = b.text("main").await;
     assert!(main.contains("待審批") && main.contains("此計劃正等待督導審批。"), "{main}");

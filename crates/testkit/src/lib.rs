@@ -550,6 +550,24 @@ impl Browser {
         }
     }
 
+    /// Waits until `el` has left the page (a submit replaced it), so that what is read next is
+    /// the new page and not the old one that looks the same.
+    pub async fn wait_gone(&self, el: &fantoccini::elements::Element) {
+        let start = std::time::Instant::now();
+        while el.tag_name().await.is_ok() {
+            assert!(start.elapsed() < BROWSER_WAIT, "the page did not change after {BROWSER_WAIT:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Clicks a submit button and waits for the page it loads: a notice or heading read next
+    /// is then the new page's, never the same-looking one of the page before.
+    pub async fn submit(&self, css: &str) {
+        let old = self.find("html").await;
+        self.find(css).await.click().await.unwrap();
+        self.wait_gone(&old).await;
+    }
+
     /// The first element matching the CSS selector, now.
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client.find(fantoccini::Locator::Css(css)).await.unwrap_or_else(|e| panic!("no element `{css}`: {e}"))
